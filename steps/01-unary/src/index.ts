@@ -1,0 +1,6 @@
+// Lesson 01's public face: what later steps import instead of copying.
+export * from './cli.js';
+export * from './client.js';
+export * from './out.js';
+export * from './proto.js';
+export * from './server.js';

@@ -1,0 +1,52 @@
+// Lesson 01 as the step runner drives it: the demo, `serve` and `client`.
+import { type Lesson, parsePositiveInt } from './cli.js';
+import { createGreeterClient, sayHello } from './client.js';
+import { row, show } from './out.js';
+import { MAX_NAME_LENGTH, startGreeterServer } from './server.js';
+
+export const lesson: Lesson = {
+  step: '01',
+  title: 'Unary RPC',
+  summary: 'SayHello: one request, one reply, a deadline, and INVALID_ARGUMENT for a bad name.',
+  flags: {
+    client: {
+      name: { type: 'string', placeholder: 'NAME', description: 'who to greet (default "world")', default: 'world' },
+      'deadline-ms': { type: 'string', placeholder: 'MS', description: 'how long the call may take (default 2000)' },
+    },
+  },
+  async demo() {
+    const server = await startGreeterServer();
+    row('server', `listening on ${server.address}`);
+    const client = createGreeterClient(server.address);
+    try {
+      for (const [input, name] of [
+        ['"Ada"', 'Ada'],
+        ['""', ''],
+        [`${MAX_NAME_LENGTH + 1} × "x"`, 'x'.repeat(MAX_NAME_LENGTH + 1)],
+      ] as const) {
+        await show(
+          'SayHello',
+          input,
+          () => sayHello(client, name),
+          (reply) => reply.message,
+        );
+      }
+    } finally {
+      client.close();
+      await server.stop();
+    }
+    row('server', 'stopped');
+  },
+  serve: ({ host, port }) => startGreeterServer({ host, port }),
+  async client({ target, flags }) {
+    const client = createGreeterClient(target);
+    try {
+      const deadlineMs = flags['deadline-ms'] === undefined ? undefined : parsePositiveInt(flags['deadline-ms'], '--deadline-ms');
+      const options = deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) };
+      const reply = await sayHello(client, String(flags.name), options);
+      row('SayHello', reply.message);
+    } finally {
+      client.close();
+    }
+  },
+};

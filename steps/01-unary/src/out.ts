@@ -1,0 +1,58 @@
+// Lesson output for people: aligned rows, colour only on a terminal (picocolors
+// checks the TTY and NO_COLOR), one line per error and no stack trace.
+import type * as grpc from '@grpc/grpc-js';
+import pc from 'picocolors';
+import { describeStatus, isServiceError } from './client.js';
+
+export { pc };
+
+const LABEL_WIDTH = 10;
+const INPUT_WIDTH = 12;
+
+/** One output row: a dim label in a fixed-width column, then the text. */
+export function row(label: string, text: string): void {
+  process.stdout.write(`  ${pc.dim(label.padEnd(LABEL_WIDTH))} ${text}\n`);
+}
+
+/** The lesson banner: "step 01 · Unary RPC". */
+export function heading(step: string, title: string): void {
+  process.stdout.write(`${pc.bold(`step ${step}`)} ${pc.dim('·')} ${title}\n`);
+}
+
+/** A status code name, green when OK and red otherwise. */
+export function codeName(code: grpc.status | 'OK', name: string): string {
+  return code === 0 || code === 'OK' ? pc.green(name) : pc.red(name);
+}
+
+/** How a call ended, for a row: "OK" or "INVALID_ARGUMENT: name is required". */
+export function outcome(err: unknown): string {
+  if (isServiceError(err)) {
+    const [name = '', ...rest] = describeStatus(err).split(':');
+    return `${codeName(err.code, name)}:${rest.join(':')}`;
+  }
+  return pc.red(err instanceof Error ? err.message : String(err));
+}
+
+/** Runs a call and prints a row: label, what was sent, how it ended, time taken. */
+export async function show<T>(
+  label: string,
+  input: string,
+  call: () => Promise<T>,
+  describe: (value: T) => string,
+): Promise<T | undefined> {
+  const started = performance.now();
+  const sent = input.padEnd(INPUT_WIDTH);
+  try {
+    const value = await call();
+    row(label, `${sent} → ${codeName('OK', 'OK')}  ${describe(value)}  ${pc.dim(ms(started))}`);
+    return value;
+  } catch (err) {
+    if (!isServiceError(err)) throw err;
+    row(label, `${sent} → ${outcome(err)}  ${pc.dim(ms(started))}`);
+    return undefined;
+  }
+}
+
+function ms(started: number): string {
+  return `(${Math.round(performance.now() - started)} ms)`;
+}

@@ -1,0 +1,106 @@
+// A unary SayHello handler, and the start/stop helper every later step's server is built on.
+
+import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
+import * as grpc from '@grpc/grpc-js';
+import { greeterV1 } from './proto.js';
+
+/** The longest name SayHello accepts: bounds the work and the reply size. */
+export const MAX_NAME_LENGTH = 100;
+
+/** A running server: where it listens and how to stop it. */
+export interface ServerHandle {
+  server: grpc.Server;
+  host: string;
+  /** The bound port: the real one when the server was asked for port 0. */
+  port: number;
+  /** host:port, ready to pass to a client. */
+  address: string;
+  /** Stops gracefully: no new calls, in-flight calls finish, then it resolves. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** 0 picks a free port (tests do that). */
+  port?: number;
+  host?: string;
+  credentials?: grpc.ServerCredentials;
+  /** Channel options and server interceptors (from lesson 04 on). */
+  serverOptions?: grpc.ServerOptions;
+  /** Adds services to the server before it binds. */
+  register(server: grpc.Server): void;
+  /** How long stop() waits for in-flight calls before cancelling them. */
+  stopTimeoutMs?: number;
+}
+
+/** Builds a server, binds it and starts it; resolves once it is listening. */
+export async function startServer(options: StartOptions): Promise<ServerHandle> {
+  const { port = 0, host = '127.0.0.1', stopTimeoutMs = 5_000 } = options;
+  const server = new grpc.Server(options.serverOptions);
+  options.register(server);
+  const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  const address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    host,
+    port: bound,
+    address,
+    stop() {
+      // tryShutdown waits for in-flight calls with no timeout of its own, so
+      // forceShutdown bounds it: a stuck stream cannot hold the process.
+      stopping ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), stopTimeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}
+
+/** Validates a name the way every Greeter method does; returns an error message or undefined. */
+export function checkName(name: string): string | undefined {
+  if (name.trim() === '') return 'name is required';
+  if (name.length > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}`;
+  return undefined;
+}
+
+/** An error the client receives with this status code and message, and nothing more. */
+export function statusError(code: grpc.status, details: string): Partial<grpc.StatusObject> {
+  return { code, details };
+}
+
+export function greeting(name: string): string {
+  return `Hello, ${name}!`;
+}
+
+export const sayHelloHandler: GreeterHandlers['SayHello'] = (call, callback) => {
+  const problem = checkName(call.request.name);
+  if (problem) return callback(statusError(grpc.status.INVALID_ARGUMENT, problem));
+  callback(null, { message: greeting(call.request.name) });
+};
+
+export interface GreeterServerOptions extends Omit<StartOptions, 'register'> {
+  /**
+   * Greeter handlers. Lesson 01 implements SayHello; later lessons pass the
+   * methods they add, and grpc-js answers any method left out with UNIMPLEMENTED.
+   */
+  handlers?: Partial<GreeterHandlers>;
+  /** Services beyond Greeter, added by later lessons. */
+  register?(server: grpc.Server): void;
+}
+
+export function startGreeterServer(options: GreeterServerOptions = {}): Promise<ServerHandle> {
+  return startServer({
+    ...options,
+    register(server) {
+      server.addService(greeterV1.Greeter.service, { SayHello: sayHelloHandler, ...options.handlers });
+      options.register?.(server);
+    },
+  });
+}

@@ -1,0 +1,156 @@
+// SayHello through a real server on port 0 and a real channel: success, every
+// status the lesson teaches, deadlines and cancellation.
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createGreeterClient,
+  DEFAULT_DEADLINE_MS,
+  isServiceError,
+  MAX_NAME_LENGTH,
+  type ServerHandle,
+  sayHello,
+  startGreeterServer,
+} from '../src/index.js';
+
+/** The status a promise rejected with; fails the test if it resolved. */
+async function statusOf(promise: Promise<unknown>): Promise<grpc.ServiceError> {
+  const err = await promise.then(
+    () => expect.fail('expected the call to fail'),
+    (e: unknown) => e,
+  );
+  if (!isServiceError(err)) throw err;
+  return err;
+}
+
+describe('SayHello', () => {
+  let server: ServerHandle;
+  let client: ReturnType<typeof createGreeterClient>;
+  beforeAll(async () => {
+    server = await startGreeterServer({ port: 0 });
+    client = createGreeterClient(server.address);
+  });
+  afterAll(async () => {
+    client.close();
+    await server.stop();
+  });
+
+  it('binds a real port when asked for port 0', () => {
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.address).toBe(`127.0.0.1:${server.port}`);
+  });
+
+  it('greets by name', async () => {
+    const reply = await sayHello(client, 'Ada');
+    expect(reply.message).toBe('Hello, Ada!');
+  });
+
+  it('accepts a name of exactly the maximum length', async () => {
+    const name = 'x'.repeat(MAX_NAME_LENGTH);
+    expect((await sayHello(client, name)).message).toBe(`Hello, ${name}!`);
+  });
+
+  it.each([
+    ['empty', '', 'name is required'],
+    ['blank', '   ', 'name is required'],
+    ['over-long', 'x'.repeat(MAX_NAME_LENGTH + 1), `at most ${MAX_NAME_LENGTH} characters`],
+  ])('rejects an %s name with INVALID_ARGUMENT', async (_, name, details) => {
+    const err = await statusOf(sayHello(client, name));
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toContain(details);
+  });
+
+  it('answers the methods later lessons add with UNIMPLEMENTED', async () => {
+    const stream = client.StreamGreetings({ name: 'Ada' });
+    const err = await statusOf(new Promise((resolve, reject) => stream.on('error', reject).on('end', resolve).resume()));
+    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
+  });
+
+  it('ends with CANCELLED when the client cancels', async () => {
+    const err = await statusOf(
+      new Promise((resolve, reject) => {
+        const call = client.SayHello({ name: 'Ada' }, (e, r) => (e ? reject(e) : resolve(r)));
+        call.cancel();
+      }),
+    );
+    expect(err.code).toBe(grpc.status.CANCELLED);
+  });
+});
+
+describe('deadlines', () => {
+  it('gives DEADLINE_EXCEEDED when the server is slower than the deadline, and the server sees the cancel', async () => {
+    let serverSawCancel!: () => void;
+    const cancelled = new Promise<void>((resolve) => {
+      serverSawCancel = resolve;
+    });
+    // A handler that never answers: only the client's deadline can end the call.
+    const server = await startGreeterServer({
+      handlers: { SayHello: (call) => call.on('cancelled', serverSawCancel) },
+    });
+    const client = createGreeterClient(server.address);
+    try {
+      const started = Date.now();
+      const err = await statusOf(sayHello(client, 'Ada', { deadline: new Date(Date.now() + 100) }));
+      expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+      await cancelled;
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it('puts a deadline on every call by default', async () => {
+    let deadline: grpc.Deadline | undefined;
+    const server = await startGreeterServer({
+      handlers: {
+        SayHello: (call, callback) => {
+          deadline = call.getDeadline();
+          callback(null, { message: 'ok' });
+        },
+      },
+    });
+    const client = createGreeterClient(server.address);
+    try {
+      const sent = Date.now();
+      await sayHello(client, 'Ada');
+      // The server sees the deadline as a time (a number of ms here); Infinity would mean none.
+      const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+      expect(at).toBeGreaterThan(sent);
+      expect(at).toBeLessThanOrEqual(sent + DEFAULT_DEADLINE_MS + 50);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('stop()', () => {
+  it('lets an in-flight call finish, then refuses new connections', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await startGreeterServer({
+      handlers: {
+        SayHello: (call, callback) => {
+          void held.then(() => callback(null, { message: `late hello, ${call.request.name}` }));
+        },
+      },
+    });
+    const client = createGreeterClient(server.address);
+    try {
+      const inFlight = sayHello(client, 'Ada');
+      await new Promise((r) => setTimeout(r, 50));
+      const stopped = server.stop();
+      release();
+      expect((await inFlight).message).toBe('late hello, Ada');
+      await stopped;
+      const fresh = createGreeterClient(server.address);
+      const err = await statusOf(sayHello(fresh, 'Bob', { deadline: new Date(Date.now() + 1_000) }));
+      expect(err.code).toBe(grpc.status.UNAVAILABLE);
+      fresh.close();
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -1,0 +1,20 @@
+// One vitest project per step (named by its folder), plus the course tooling:
+// `pnpm test` runs them all, `pnpm test --project 01-unary` runs one.
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+const steps = readdirSync('steps', { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+export default defineConfig({
+  test: {
+    projects: [
+      ...steps.map((name) => ({
+        test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+      })),
+      { test: { name: 'tooling', root: 'scripts', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
+    ],
+  },
+});
