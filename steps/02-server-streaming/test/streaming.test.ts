@@ -1,0 +1,112 @@
+// StreamGreetings through a real server and channel: counts, limits,
+// cancellation that stops the handler's timer, deadlines, and backpressure.
+import { createGreeterClient, isServiceError } from '@course/01-unary';
+import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_COUNT, MAX_COUNT, type StreamEvent, type StreamServerOptions, startGreeterServer, streamGreetings } from '../src/index.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A server on port 0 and a client for it, closed after the test; `events` records what the handler did. */
+async function setup(stream: StreamServerOptions['stream'] = {}) {
+  const events: StreamEvent[] = [];
+  const server = await startGreeterServer({ stream: { ...stream, onEvent: (e) => events.push(e) } });
+  const client = createGreeterClient(server.address);
+  cleanups.push(
+    () => server.stop(),
+    () => client.close(),
+  );
+  const done = () =>
+    new Promise<Extract<StreamEvent, { type: 'done' }>>((resolve) => {
+      const poll = setInterval(() => {
+        const found = events.find((e) => e.type === 'done');
+        if (found?.type === 'done') {
+          clearInterval(poll);
+          resolve(found);
+        }
+      }, 5);
+    });
+  return { server, client, events, done };
+}
+
+/** Collects a stream's messages; resolves with them and the final status. */
+function collect(call: grpc.ClientReadableStream<HelloReply__Output>) {
+  const messages: HelloReply__Output[] = [];
+  return new Promise<{ messages: HelloReply__Output[]; error?: grpc.ServiceError }>((resolve, reject) => {
+    call.on('data', (m: HelloReply__Output) => messages.push(m));
+    call.on('error', (error) => (isServiceError(error) ? resolve({ messages, error }) : reject(error)));
+    call.on('end', () => resolve({ messages }));
+  });
+}
+
+describe('StreamGreetings', () => {
+  it('sends the requested number of greetings, numbered in order', async () => {
+    const { client } = await setup({ intervalMs: 1 });
+    const { messages, error } = await collect(streamGreetings(client, 'Ada', 4));
+    expect(error).toBeUndefined();
+    expect(messages).toEqual([1, 2, 3, 4].map((sequence) => ({ message: 'Hello, Ada!', sequence })));
+  });
+
+  it(`sends ${DEFAULT_COUNT} when count is 0`, async () => {
+    const { client } = await setup({ intervalMs: 1 });
+    const { messages } = await collect(streamGreetings(client, 'Ada', 0));
+    expect(messages).toHaveLength(DEFAULT_COUNT);
+  });
+
+  it.each([
+    ['a count over the maximum', 'Ada', MAX_COUNT + 1, `count must be at most ${MAX_COUNT}`],
+    ['an empty name', '', 3, 'name is required'],
+  ])('refuses %s with INVALID_ARGUMENT before sending anything', async (_, name, count, details) => {
+    const { client, events } = await setup({ intervalMs: 1 });
+    const { messages, error } = await collect(streamGreetings(client, name, count));
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(error?.details).toContain(details);
+    expect(messages).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('stops all work when the client cancels after the first message', async () => {
+    // A long interval: if the timer were not cancelled with the call, 'done'
+    // would come only when it fired, long after this test's timeout.
+    const { client, events, done } = await setup({ intervalMs: 60_000 });
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const call = streamGreetings(client, 'Ada', 10);
+    const result = collect(call);
+    call.once('data', () => call.cancel());
+    const { messages, error } = await result;
+    expect(error?.code).toBe(grpc.status.CANCELLED);
+    expect(messages).toHaveLength(1);
+
+    const ended = await done();
+    expect(ended).toEqual({ type: 'done', sent: 1, reason: 'cancelled' });
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(timersAfter).toBeLessThanOrEqual(timersBefore);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e.type === 'sent')).toHaveLength(1);
+  });
+
+  it('ends with DEADLINE_EXCEEDED when the stream outlives its deadline, and the handler stops', async () => {
+    const { client, done } = await setup({ intervalMs: 100 });
+    const { messages, error } = await collect(streamGreetings(client, 'Ada', 50, { deadline: new Date(Date.now() + 250) }));
+    expect(error?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(messages.length).toBeGreaterThanOrEqual(1);
+    expect(messages.length).toBeLessThan(50);
+    expect((await done()).reason).toBe('cancelled');
+  });
+
+  it("waits for 'drain' when write() returns false, never over-filling its buffer, and loses nothing", async () => {
+    const { client, events } = await setup({ intervalMs: 0 });
+    const { messages, error } = await collect(streamGreetings(client, 'Ada', MAX_COUNT));
+    expect(error).toBeUndefined();
+    expect(messages.map((m) => m.sequence)).toEqual(Array.from({ length: MAX_COUNT }, (_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'backpressure').length).toBeGreaterThan(0);
+    // 16 is a Writable's default high-water mark in object mode: a handler that
+    // ignored write()'s false would have buffered thousands.
+    const mostBuffered = Math.max(...events.map((e) => (e.type === 'sent' ? e.buffered : 0)));
+    expect(mostBuffered).toBeLessThanOrEqual(16);
+  });
+});
