@@ -31,7 +31,10 @@ export interface StreamOptions {
   onEvent?(event: StreamEvent): void;
 }
 
-export function streamGreetingsHandler({ intervalMs = DEFAULT_INTERVAL_MS, onEvent }: StreamOptions = {}): GreeterHandlers['StreamGreetings'] {
+export function streamGreetingsHandler({
+  intervalMs = DEFAULT_INTERVAL_MS,
+  onEvent,
+}: StreamOptions = {}): GreeterHandlers['StreamGreetings'] {
   return (call) => {
     const { name, count: asked } = call.request;
     const problem = checkName(name) ?? (asked > MAX_COUNT ? `count must be at most ${MAX_COUNT}, got ${asked}` : undefined);
