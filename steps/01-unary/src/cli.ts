@@ -166,8 +166,11 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
             ? parsePort(process.env.PORT, 'PORT')
             : DEFAULT_PORT;
       const handle = await lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values });
+      // Listen for the stop signal before announcing readiness: a supervisor
+      // may send it the moment it reads the line.
+      const stopSignal = waitForSignal();
       row('server', `listening on ${handle.address}`);
-      const signal = await waitForSignal();
+      const signal = await stopSignal;
       row('server', `${signal}: stopping`);
       await handle.stop();
       row('server', 'stopped');
