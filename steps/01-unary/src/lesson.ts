@@ -1,8 +1,11 @@
 // Lesson 01 as the step runner drives it: the demo, `serve` and `client`.
-import { type Lesson, parsePositiveInt } from './cli.js';
+import { type Flag, type Lesson, parsePositiveInt } from './cli.js';
 import { createGreeterClient, sayHello } from './client.js';
 import { row, show } from './out.js';
 import { MAX_NAME_LENGTH, startGreeterServer } from './server.js';
+
+/** `--name`, which every Greeter client mode takes. */
+export const nameFlag: Flag = { type: 'string', placeholder: 'NAME', description: 'who to greet (default "world")', default: 'world' };
 
 export const lesson: Lesson = {
   step: '01',
@@ -10,7 +13,7 @@ export const lesson: Lesson = {
   summary: 'SayHello: one request, one reply, a deadline, and INVALID_ARGUMENT for a bad name.',
   flags: {
     client: {
-      name: { type: 'string', placeholder: 'NAME', description: 'who to greet (default "world")', default: 'world' },
+      name: nameFlag,
       'deadline-ms': { type: 'string', placeholder: 'MS', description: 'how long the call may take (default 2000)' },
     },
   },

@@ -91,6 +91,8 @@ export interface GreeterServerOptions extends Omit<StartOptions, 'register'> {
    * methods they add, and grpc-js answers any method left out with UNIMPLEMENTED.
    */
   handlers?: Partial<GreeterHandlers>;
+  /** Wraps the whole set of Greeter handlers before they are added (lesson 04: recovery). */
+  wrapHandlers?(handlers: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation;
   /** Services beyond Greeter, added by later lessons. */
   register?(server: grpc.Server): void;
 }
@@ -99,7 +101,8 @@ export function startGreeterServer(options: GreeterServerOptions = {}): Promise<
   return startServer({
     ...options,
     register(server) {
-      server.addService(greeterV1.Greeter.service, { SayHello: sayHelloHandler, ...options.handlers });
+      const handlers = { SayHello: sayHelloHandler, ...options.handlers } as grpc.UntypedServiceImplementation;
+      server.addService(greeterV1.Greeter.service, options.wrapHandlers ? options.wrapHandlers(handlers) : handlers);
       options.register?.(server);
     },
   });

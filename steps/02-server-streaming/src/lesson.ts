@@ -1,6 +1,6 @@
 // Lesson 02 as the step runner drives it: a full stream, a cancelled one, a
 // refused one, and a fast producer held back by backpressure.
-import { createGreeterClient, type Lesson, outcome, parsePositiveInt, row, show } from '@course/01-unary';
+import { createGreeterClient, type Lesson, nameFlag, outcome, parsePositiveInt, row, show } from '@course/01-unary';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { streamGreetings } from './client.js';
 import { MAX_COUNT, type StreamEvent, startGreeterServer } from './server.js';
@@ -24,7 +24,7 @@ export const lesson: Lesson = {
   summary: 'StreamGreetings: many replies to one request, with backpressure and cancellation.',
   flags: {
     client: {
-      name: { type: 'string', placeholder: 'NAME', description: 'who to greet (default "world")', default: 'world' },
+      name: nameFlag,
       count: { type: 'string', placeholder: 'N', description: `how many greetings (default 5, at most ${MAX_COUNT})` },
     },
   },

@@ -1,0 +1,35 @@
+// One pino logger per process: JSON lines for machines, a compact single line
+// for people (the demo, or a terminal), at the level LOG_LEVEL names.
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level?: string;
+  /** Human-readable lines instead of JSON (default: when stdout is a terminal). */
+  pretty?: boolean;
+  /** Where lines go (default stdout); tests pass a stream they read. */
+  destination?: NodeJS.WritableStream;
+  /** Keep error stacks (default). The demo logs only the message, to stay short. */
+  stacks?: boolean;
+}
+
+export function createLogger({
+  level = process.env.LOG_LEVEL ?? 'info',
+  pretty: human = process.stdout.isTTY,
+  destination,
+  stacks = true,
+}: LoggerOptions = {}): Logger {
+  const options: pino.LoggerOptions = { level, base: undefined, ...(stacks ? {} : { serializers: { err: (e: Error) => e.message } }) };
+  if (!human) return pino(options, destination ?? pino.destination({ sync: false }));
+  // pino-pretty as an in-process stream (no worker thread): one short line a call.
+  const stream = pretty({
+    sync: true,
+    singleLine: true,
+    colorize: process.stdout.isTTY && !process.env.NO_COLOR,
+    ignore: 'pid,hostname,time',
+    destination: destination ?? process.stdout,
+  });
+  return pino(options, stream);
+}
