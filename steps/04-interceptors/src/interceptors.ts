@@ -55,7 +55,7 @@ export function clientLoggingInterceptor(logger: Logger): grpc.Interceptor {
   return (options, nextCall) => {
     const started = performance.now();
     return new grpc.InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
+      start(metadata, _listener, next) {
         next(metadata, {
           onReceiveStatus(status, nextStatus) {
             const level = levelFor(status.code);

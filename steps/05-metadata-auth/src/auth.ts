@@ -1,0 +1,94 @@
+// Token auth as a server interceptor: every call must carry
+// `authorization: Bearer <token>`, checked before any handler runs; the
+// caller's `x-user-id` then rides with the call in AsyncLocalStorage.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+
+/** The development token: accepted only outside production. */
+export const DEV_TOKEN = 'dev-token';
+
+/** What the client is told when auth fails: never which part was wrong, never the token. */
+export const UNAUTHENTICATED_MESSAGE = 'missing or invalid bearer token';
+
+/** A configuration problem that stops the server from starting. */
+export class ConfigError extends Error {
+  readonly code = 'ECONFIG';
+}
+
+/** The accepted token: AUTH_TOKEN, or the dev token outside production. */
+export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const token = env.AUTH_TOKEN || DEV_TOKEN;
+  if (env.NODE_ENV === 'production' && token === DEV_TOKEN) {
+    throw new ConfigError('AUTH_TOKEN must be set to a secret of your own when NODE_ENV=production');
+  }
+  return token;
+}
+
+/** Who is calling, as the handler sees it. */
+export interface Caller {
+  /** From `x-user-id`, asserted by the authenticated client (e.g. a gateway); undefined if absent. */
+  userId: string | undefined;
+}
+
+const callers = new AsyncLocalStorage<Caller>();
+
+/** The caller of the call being handled; undefined outside a call. */
+export function currentCaller(): Caller | undefined {
+  return callers.getStore();
+}
+
+const USER_ID = /^[\w.@-]{1,64}$/;
+
+// Hash both sides to 32 bytes: timingSafeEqual needs equal lengths, and
+// comparing digests leaks neither the token's content nor its length.
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export interface AuthOptions {
+  token: string;
+  /** Methods callable without a token (lesson 07: health and reflection). */
+  isPublic?(path: string): boolean;
+}
+
+export function authInterceptor({ token, isPublic = () => false }: AuthOptions): grpc.ServerInterceptor {
+  const expected = digest(`Bearer ${token}`);
+  return (method, call) => {
+    if (isPublic(method.path)) return new grpc.ServerInterceptingCall(call);
+    let caller: Caller | undefined;
+    // Handlers run inside the listener callbacks below, so running each
+    // callback in the caller's context hands the handler its caller.
+    const listener = new grpc.ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        const [authorization] = metadata.get('authorization');
+        if (typeof authorization !== 'string' || !timingSafeEqual(digest(authorization), expected)) {
+          call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+          return;
+        }
+        const [userId] = metadata.get('x-user-id');
+        if (userId !== undefined && (typeof userId !== 'string' || !USER_ID.test(userId))) {
+          call.sendStatus({ code: grpc.status.INVALID_ARGUMENT, details: 'x-user-id must be 1 to 64 letters, digits or ._@-' });
+          return;
+        }
+        // The token has done its job: handlers and later interceptors never see it.
+        metadata.remove('authorization');
+        caller = { userId: userId as string | undefined };
+        callers.run(caller, next, metadata);
+      })
+      .withOnReceiveMessage((message, next) => caller && callers.run(caller, next, message))
+      .withOnReceiveHalfClose((next) => caller && callers.run(caller, next))
+      .build();
+    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+  };
+}
+
+/** The client side: attaches the token (and a user id, if given) to every call. */
+export function bearerTokenInterceptor(token: string, userId?: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        if (userId !== undefined) metadata.set('x-user-id', userId);
+        next(metadata, listener);
+      },
+    });
+}
