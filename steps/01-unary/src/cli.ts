@@ -37,6 +37,8 @@ export interface Lesson {
   /** One sentence: what the demo shows. */
   summary: string;
   flags?: Partial<Record<Mode, Record<string, Flag>>>;
+  /** Where `client` connects without --target (default 127.0.0.1:50051; TLS lessons use localhost, the name on the certificate). */
+  defaultTarget?: string;
   /** Runs servers and clients end to end, prints what happened, stops everything. */
   demo(flags: Flags): Promise<void>;
   /** Starts the server(s); the runner prints `listening` and stops them on a signal. */
@@ -56,7 +58,7 @@ const STANDARD_FLAGS: Record<Mode, Record<string, Flag>> = {
     host: { type: 'string', placeholder: 'H', description: `address to bind (default ${DEFAULT_HOST})` },
   },
   client: {
-    target: { type: 'string', placeholder: 'host:port', description: `server to call (default ${DEFAULT_TARGET})` },
+    target: { type: 'string', placeholder: 'host:port', description: 'server to call' },
   },
 };
 
@@ -70,7 +72,11 @@ const MODE_TEXT: Record<Mode, string> = {
 export class UsageError extends Error {}
 
 function flagsOf(lesson: Lesson, mode: Mode): Record<string, Flag> {
-  return { ...STANDARD_FLAGS[mode], ...lesson.flags?.[mode] };
+  const flags = { ...STANDARD_FLAGS[mode], ...lesson.flags?.[mode] };
+  if (mode === 'client' && flags.target) {
+    flags.target = { ...flags.target, description: `server to call (default ${lesson.defaultTarget ?? DEFAULT_TARGET})` };
+  }
+  return flags;
 }
 
 export function usage(lesson: Lesson): string {
@@ -157,7 +163,7 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
       heading(lesson.step, lesson.title);
       await lesson.demo(values);
     } else if (mode === 'client') {
-      await lesson.client({ target: (values.target as string | undefined) ?? DEFAULT_TARGET, flags: values });
+      await lesson.client({ target: (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET, flags: values });
     } else {
       const port =
         values.port !== undefined

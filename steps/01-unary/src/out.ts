@@ -1,8 +1,8 @@
 // Lesson output for people: aligned rows, colour only on a terminal (picocolors
 // checks the TTY and NO_COLOR), one line per error and no stack trace.
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import pc from 'picocolors';
-import { describeStatus, isServiceError } from './client.js';
+import { isServiceError } from './client.js';
 
 export { pc };
 
@@ -24,12 +24,22 @@ export function codeName(code: grpc.status | 'OK', name: string): string {
   return code === 0 || code === 'OK' ? pc.green(name) : pc.red(name);
 }
 
+/**
+ * A status's details, shortened for a row: grpc-js connection errors carry a
+ * timestamp, a "Resolution note" and OpenSSL's full error string.
+ */
+export function tidyDetails(details: string): string {
+  return details
+    .replace(/^No connection established\. Last error: (Error: )?/, '')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\.?\s*Resolution note:.*$/s, '')
+    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
+    .trim();
+}
+
 /** How a call ended, for a row: "OK" or "INVALID_ARGUMENT: name is required". */
 export function outcome(err: unknown): string {
-  if (isServiceError(err)) {
-    const [name = '', ...rest] = describeStatus(err).split(':');
-    return `${codeName(err.code, name)}:${rest.join(':')}`;
-  }
+  if (isServiceError(err)) return `${codeName(err.code, grpc.status[err.code])}: ${tidyDetails(err.details)}`;
   return pc.red(err instanceof Error ? err.message : String(err));
 }
 

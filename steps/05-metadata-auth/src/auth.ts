@@ -81,14 +81,19 @@ export function authInterceptor({ token, isPublic = () => false }: AuthOptions):
   };
 }
 
-/** The client side: attaches the token (and a user id, if given) to every call. */
-export function bearerTokenInterceptor(token: string, userId?: string): grpc.Interceptor {
+/** The client side: sets these headers on every call (undefined values are left out). */
+export function metadataInterceptor(headers: Record<string, string | undefined>): grpc.Interceptor {
+  const entries = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);
   return (options, nextCall) =>
     new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.set('authorization', `Bearer ${token}`);
-        if (userId !== undefined) metadata.set('x-user-id', userId);
+        for (const [key, value] of entries) metadata.set(key, value);
         next(metadata, listener);
       },
     });
+}
+
+/** Attaches the token (and a user id, if given) to every call. */
+export function bearerTokenInterceptor(token: string, userId?: string): grpc.Interceptor {
+  return metadataInterceptor({ authorization: `Bearer ${token}`, 'x-user-id': userId });
 }

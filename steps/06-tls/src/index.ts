@@ -1,0 +1,5 @@
+// Lesson 06's public face: certificates, TLS credentials, and the server and client that use them.
+export * from './certs.js';
+export * from './client.js';
+export * from './credentials.js';
+export * from './server.js';

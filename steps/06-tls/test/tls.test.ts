@@ -1,0 +1,171 @@
+// TLS and mTLS through real handshakes, with certificates the test makes:
+// who is refused (plaintext, untrusted CA, expired certificate, no or foreign
+// client certificate, TLS 1.1) and who gets through; plus `pnpm certs`.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { createGreeterClient as createPlainClient, sayHello } from '@course/01-unary';
+import { createLogger } from '@course/04-interceptors';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Authority,
+  type Certificates,
+  certPaths,
+  createAuthority,
+  createGreeterClient,
+  ensureCertificates,
+  issue,
+  loadCertificates,
+  problemWith,
+  startGreeterServer,
+  type TlsServerOptions,
+} from '../src/index.js';
+
+const TOKEN = 'tls-test-token';
+const DAY = 24 * 60 * 60 * 1000;
+const dir = mkdtempSync(join(tmpdir(), 'course-certs-'));
+let ca: Authority;
+let certs: Certificates;
+const buf = (pair: { cert: string; key: string }) => ({ cert: Buffer.from(pair.cert), key: Buffer.from(pair.key) });
+
+beforeAll(async () => {
+  expect((await ensureCertificates(dir)).made).toBe(true);
+  certs = loadCertificates(dir);
+  ca = await createAuthority('a CA nobody trusts');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(options: TlsServerOptions = {}) {
+  const handle = await startGreeterServer({ certs, token: TOKEN, logger: createLogger({ level: 'silent', pretty: false }), ...options });
+  cleanups.push(() => handle.stop());
+  return { ...handle, target: `localhost:${handle.port}` };
+}
+
+async function call(client: grpc.Client & Parameters<typeof sayHello>[0]) {
+  cleanups.push(() => client.close());
+  return sayHello(client, 'Ada', { deadline: new Date(Date.now() + 3_000) }).then(
+    (reply) => ({ code: grpc.status.OK, details: reply.message }),
+    (err: grpc.ServiceError) => ({ code: err.code, details: err.details }),
+  );
+}
+
+describe('TLS', () => {
+  it('serves a client that trusts our CA and sends the token', async () => {
+    const { target } = await server();
+    expect(await call(createGreeterClient(target, { ca: certs.ca, token: TOKEN }))).toEqual({
+      code: grpc.status.OK,
+      details: 'Hello, Ada!',
+    });
+  });
+
+  it('verifies the 127.0.0.1 in the certificate too', async () => {
+    const { port } = await server();
+    expect((await call(createGreeterClient(`127.0.0.1:${port}`, { ca: certs.ca, token: TOKEN }))).code).toBe(grpc.status.OK);
+  });
+
+  it('refuses a plaintext client', async () => {
+    const { target } = await server();
+    expect((await call(createPlainClient(target))).code).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('is refused by a client that does not trust the CA', async () => {
+    const { target } = await server();
+    const result = await call(createGreeterClient(target, { token: TOKEN }));
+    expect(result.code).toBe(grpc.status.UNAVAILABLE);
+    expect(result.details).toMatch(/certificate/);
+  });
+
+  it('is refused by a client when its certificate has expired', async () => {
+    const expired = await issue(ca, {
+      role: 'server',
+      name: 'localhost',
+      altNames: ['localhost'],
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    const { target } = await server({ certs: { ...certs, server: buf(expired) } });
+    const result = await call(createGreeterClient(target, { ca: Buffer.from(ca.cert), token: TOKEN }));
+    expect(result.code).toBe(grpc.status.UNAVAILABLE);
+    expect(result.details).toMatch(/certificate has expired/);
+  });
+
+  it('still checks the token, which rides as call credentials', async () => {
+    const { target } = await server();
+    expect((await call(createGreeterClient(target, { ca: certs.ca }))).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect((await call(createGreeterClient(target, { ca: certs.ca, token: 'wrong' }))).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it('refuses TLS 1.1 and speaks TLS 1.2 or later', async () => {
+    const { port } = await server();
+    const handshake = (options: tls.ConnectionOptions) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect(
+          { host: '127.0.0.1', port, servername: 'localhost', ca: certs.ca, ALPNProtocols: ['h2'], ...options },
+          () => {
+            resolve(socket.getProtocol() ?? '');
+            socket.destroy();
+          },
+        );
+        socket.on('error', reject);
+      });
+    expect(await handshake({ minVersion: 'TLSv1.2' })).toMatch(/^TLSv1\.[23]$/);
+    // SECLEVEL=0 lets this client offer TLS 1.1 at all: the refusal is the server's.
+    await expect(handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow(
+      /protocol|version/i,
+    );
+  });
+});
+
+describe('mTLS', () => {
+  it('serves a client with a certificate from our CA', async () => {
+    const { target } = await server({ mtls: true });
+    expect((await call(createGreeterClient(target, { ca: certs.ca, client: certs.client, token: TOKEN }))).code).toBe(grpc.status.OK);
+  });
+
+  it('refuses a client without a certificate', async () => {
+    const { target } = await server({ mtls: true });
+    const result = await call(createGreeterClient(target, { ca: certs.ca, token: TOKEN }));
+    expect(result.code).toBe(grpc.status.UNAVAILABLE);
+    expect(result.details).toMatch(/certificate required/);
+  });
+
+  it('refuses a client whose certificate comes from another CA', async () => {
+    const foreign = await issue(ca, { role: 'client', name: 'intruder' });
+    const { target } = await server({ mtls: true });
+    const result = await call(createGreeterClient(target, { ca: certs.ca, client: buf(foreign), token: TOKEN }));
+    expect(result.code).toBe(grpc.status.UNAVAILABLE);
+  });
+});
+
+describe('pnpm certs', () => {
+  it('is idempotent: usable certificates are kept as they are', async () => {
+    const before = readFileSync(certPaths(dir).server.cert, 'utf8');
+    expect(await ensureCertificates(dir)).toEqual({ made: false });
+    expect(readFileSync(certPaths(dir).server.cert, 'utf8')).toBe(before);
+  });
+
+  it('keeps keys readable by the owner only', () => {
+    if (process.platform === 'win32') return;
+    for (const pair of Object.values(certPaths(dir))) expect(statSync(pair.key).mode & 0o777).toBe(0o600);
+  });
+
+  it('covers localhost and 127.0.0.1, and remakes what is missing', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'course-certs-'));
+    try {
+      expect(problemWith(other)).toMatch(/missing/);
+      expect((await ensureCertificates(other)).made).toBe(true);
+      expect(problemWith(other)).toBeUndefined();
+      rmSync(certPaths(other).client.key);
+      expect(await ensureCertificates(other)).toEqual({ made: true, reason: expect.stringMatching(/client\.key is missing/) });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
