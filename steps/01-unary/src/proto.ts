@@ -18,10 +18,16 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_ROOT],
 };
 
-/** Loads one .proto (a path under proto/) as a grpc-js package object of type T. */
-export function loadProto<T>(file: string): T {
-  return grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS)) as unknown as T;
+/** Parses one .proto (a path under proto/): what reflection describes and clients are made from. */
+export function loadDefinition(file: string): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(file, LOADER_OPTIONS);
 }
 
-/** greeter.v1, loaded once per process: loading parses the file, so share it. */
-export const greeterV1 = loadProto<GreeterProto>('greeter/v1/greeter.proto').greeter.v1;
+/** Loads one .proto as a grpc-js package object of type T. */
+export function loadProto<T>(file: string): T {
+  return grpc.loadPackageDefinition(loadDefinition(file)) as unknown as T;
+}
+
+/** greeter.v1, parsed once per process and shared. */
+export const greeterDefinition = loadDefinition('greeter/v1/greeter.proto');
+export const greeterV1 = (grpc.loadPackageDefinition(greeterDefinition) as unknown as GreeterProto).greeter.v1;

@@ -79,7 +79,7 @@ export const lesson: Lesson = {
         if (line.trim() !== '') await member.say(line);
       }
       const status = await member.leave();
-      if (status.code !== 0) throw Object.assign(new Error(describeEnd(status)), { code: status.code });
+      if (status.code !== 0) throw Object.assign(new Error(describeEnd(status)), { code: status.code, details: status.details });
     } finally {
       client.close();
     }

@@ -1,6 +1,6 @@
 // A TCP relay that can stop passing bytes to its client: a stand-in for a
-// reader on a congested network or a stalled process. (Pausing a grpc-js call
-// is not enough: the HTTP/2 layer below keeps accepting data into memory.)
+// reader on a congested network or a frozen process, made without changing
+// the client's code at all.
 import { once } from 'node:events';
 import net from 'node:net';
 

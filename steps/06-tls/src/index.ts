@@ -2,4 +2,5 @@
 export * from './certs.js';
 export * from './client.js';
 export * from './credentials.js';
+export { lesson as tlsLesson } from './lesson.js';
 export * from './server.js';

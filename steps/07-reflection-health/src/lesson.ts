@@ -1,0 +1,98 @@
+// Lesson 07 as the step runner drives it: health and reflection without a
+// token, then a graceful stop: NOT_SERVING, new calls refused, the in-flight
+// stream allowed to finish.
+import { type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
+import { streamGreetings } from '@course/02-server-streaming';
+import { createLogger } from '@course/04-interceptors';
+import { tokenFromEnv } from '@course/05-metadata-auth';
+import { channelCredentials, createGreeterClient, ensureCertificates, loadCertificates, tlsLesson } from '@course/06-tls';
+import { checkHealth, createHealthClient, listServices } from './probes.js';
+import { HEALTH_SERVICES, startGreeterServer } from './server.js';
+
+export const lesson: Lesson = {
+  step: '07',
+  title: 'Reflection and health',
+  summary: 'Health and reflection for tools and load balancers, and a graceful stop that drains in-flight calls.',
+  defaultTarget: tlsLesson.defaultTarget,
+  flags: {
+    serve: tlsLesson.flags?.serve,
+    client: {
+      name: nameFlag,
+      health: { type: 'boolean', description: 'ask grpc.health.v1.Health instead (no token needed)' },
+      list: { type: 'boolean', description: 'list the services through reflection instead (no token needed)' },
+    },
+  },
+  async demo() {
+    await ensureCertificates();
+    const certs = loadCertificates();
+    const token = tokenFromEnv();
+    const server = await startGreeterServer({ certs, token, graceMs: 2_000, logger: createLogger({ level: 'silent', pretty: false }) });
+    const target = `localhost:${server.port}`;
+    row('server', `listening on ${server.address}, grace period ${server.graceMs} ms`);
+    const probe = channelCredentials({ ca: certs.ca });
+    const health = createHealthClient(target, probe);
+    const client = createGreeterClient(target, { ca: certs.ca, token });
+    const late = createGreeterClient(target, { ca: certs.ca, token, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    try {
+      for (const service of [...HEALTH_SERVICES, 'no.such.Service']) {
+        await show(
+          'health',
+          service === '' ? '""' : service,
+          () => checkHealth(health, service),
+          (s) => s,
+        );
+      }
+      await show(
+        'reflect',
+        'list',
+        () => listServices(target, probe),
+        (names) => names.join(', '),
+      );
+
+      // A stream is in flight when the stop begins: it may finish, new calls may not start.
+      const inFlight = streamGreetings(client, 'Ada', 5).toArray();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      row('server', 'stopping: health NOT_SERVING, no new calls, in-flight calls may finish');
+      const stopped = server.stop();
+      await show(
+        'new call',
+        '"Bob"',
+        () => sayHello(late, 'Bob'),
+        (r) => r.message,
+      );
+      await show(
+        'in flight',
+        '"Ada" × 5',
+        () => inFlight,
+        (replies) => `all ${replies.length} greetings arrived`,
+      );
+      await stopped;
+    } finally {
+      for (const c of [health, client, late]) c.close();
+      await server.stop();
+    }
+    row('server', 'stopped');
+  },
+  async serve({ host, port, flags }) {
+    await ensureCertificates();
+    const server = await startGreeterServer({ host, port, mtls: flags.mtls === true, certs: loadCertificates() });
+    row('server', `health SERVING; grace period ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`);
+    return server;
+  },
+  async client(context) {
+    const { target, flags } = context;
+    if (flags.health !== true && flags.list !== true) return tlsLesson.client(context);
+    await ensureCertificates();
+    const credentials = channelCredentials({ ca: loadCertificates().ca });
+    if (flags.list === true) {
+      row('services', (await listServices(target, credentials)).join(', '));
+      return;
+    }
+    const health = createHealthClient(target, credentials);
+    try {
+      for (const service of HEALTH_SERVICES) row('health', `${(service || '""').padEnd(20)} ${await checkHealth(health, service)}`);
+    } finally {
+      health.close();
+    }
+  },
+};

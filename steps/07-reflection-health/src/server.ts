@@ -1,0 +1,49 @@
+// Lesson 06's server plus grpc.health.v1.Health, server reflection (not in
+// production), and a graceful stop driven by health.
+import { greeterDefinition } from '@course/01-unary';
+import type { LoggedServerHandle } from '@course/04-interceptors';
+import { startGreeterServer as startTlsServer, type TlsServerOptions } from '@course/06-tls';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { graceFromEnv, gracefulStop } from './shutdown.js';
+
+/** What health answers for: the whole server ("") and each service by name. */
+export const HEALTH_SERVICES = ['', 'greeter.v1.Greeter'] as const;
+
+/** Health and reflection answer without a token: probes and tools carry none. */
+export function isPublicMethod(path: string): boolean {
+  return path.startsWith('/grpc.health.v1.Health/') || /^\/grpc\.reflection\.v1(alpha)?\.ServerReflection\//.test(path);
+}
+
+/** Reflection tells anyone your whole API: on in development, off in production. */
+export function reflectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV !== 'production';
+}
+
+export interface HealthServerOptions extends TlsServerOptions {
+  reflection?: boolean;
+  /** Default: SHUTDOWN_GRACE_MS, else 10 s. */
+  graceMs?: number;
+}
+
+export interface HealthServerHandle extends LoggedServerHandle {
+  health: HealthImplementation;
+  graceMs: number;
+}
+
+export async function startGreeterServer(options: HealthServerOptions = {}): Promise<HealthServerHandle> {
+  const graceMs = options.graceMs ?? graceFromEnv();
+  const reflection = options.reflection ?? reflectionEnabled();
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
+  const handle = await startTlsServer({
+    ...options,
+    stopTimeoutMs: graceMs,
+    isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
+    register(server) {
+      health.addToServer(server);
+      if (reflection) new ReflectionService(greeterDefinition).addToServer(server);
+      options.register?.(server);
+    },
+  });
+  return { ...handle, health, graceMs, stop: gracefulStop(handle.stop, health, HEALTH_SERVICES) };
+}

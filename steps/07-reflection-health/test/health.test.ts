@@ -1,0 +1,185 @@
+// Health, reflection and graceful shutdown through a real TLS server; the
+// shutdown timing through a real `serve` process and SIGTERM.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sayHello } from '@course/01-unary';
+import { streamGreetings } from '@course/02-server-streaming';
+import { createLogger } from '@course/04-interceptors';
+import { ConfigError } from '@course/05-metadata-auth';
+import { type Certificates, channelCredentials, createGreeterClient, ensureCertificates, loadCertificates } from '@course/06-tls';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkHealth,
+  createHealthClient,
+  graceFromEnv,
+  type HealthServerOptions,
+  listServices,
+  reflectionEnabled,
+  startGreeterServer,
+} from '../src/index.js';
+
+const TOKEN = 'health-test-token';
+const dir = mkdtempSync(join(tmpdir(), 'course-certs-'));
+let certs: Certificates;
+beforeAll(async () => {
+  await ensureCertificates(dir);
+  certs = loadCertificates(dir);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(options: HealthServerOptions = {}) {
+  const server = await startGreeterServer({
+    certs,
+    token: TOKEN,
+    graceMs: 5_000,
+    logger: createLogger({ level: 'silent', pretty: false }),
+    ...options,
+  });
+  const target = `localhost:${server.port}`;
+  const probe = channelCredentials({ ca: certs.ca });
+  const health = createHealthClient(target, probe);
+  const client = createGreeterClient(target, { ca: certs.ca, token: TOKEN });
+  cleanups.push(
+    () => server.stop(),
+    () => health.close(),
+    () => client.close(),
+  );
+  return { server, target, probe, health, client };
+}
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: grpc.ServiceError) => e,
+  );
+
+describe('health and reflection', () => {
+  it('answer SERVING for the server and for Greeter, without a token', async () => {
+    const { health } = await setup();
+    expect(await checkHealth(health, '')).toBe('SERVING');
+    expect(await checkHealth(health, 'greeter.v1.Greeter')).toBe('SERVING');
+    expect((await failure(checkHealth(health, 'no.such.Service'))).code).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('reflection lists greeter.v1.Greeter, without a token', async () => {
+    const { target, probe } = await setup();
+    expect(await listServices(target, probe)).toContain('greeter.v1.Greeter');
+  });
+
+  it('Greeter still wants the token', async () => {
+    const { target } = await setup();
+    const anonymous = createGreeterClient(target, { ca: certs.ca });
+    cleanups.push(() => anonymous.close());
+    expect((await failure(sayHello(anonymous, 'Ada'))).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it('reflection is off when asked, and off by default in production', async () => {
+    const { target, probe } = await setup({ reflection: false });
+    expect((await failure(listServices(target, probe))).code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(reflectionEnabled({ NODE_ENV: 'production' })).toBe(false);
+    expect(reflectionEnabled({ NODE_ENV: 'development' })).toBe(true);
+  });
+});
+
+describe('graceful stop', () => {
+  it('turns health NOT_SERVING for watchers as it begins', async () => {
+    const { server, health } = await setup({ graceMs: 200 });
+    const watch = health.Watch({ service: '' });
+    const statuses: string[] = [];
+    watch.on('data', (r: { status: string }) => statuses.push(r.status));
+    watch.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    await server.stop();
+    expect(statuses).toEqual(['SERVING', 'NOT_SERVING']);
+  });
+
+  it('lets an in-flight unary call finish OK, and refuses new calls with UNAVAILABLE', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    const { server, client, target } = await setup({
+      handlers: {
+        SayHello: async (call, callback) => {
+          started();
+          await held;
+          callback(null, { message: `late hello, ${call.request.name}` });
+        },
+      },
+    });
+    const inFlight = sayHello(client, 'Ada');
+    await handlerStarted;
+    const stopped = server.stop();
+    // On the connection already open, and on a new one.
+    expect((await failure(sayHello(client, 'Bob'))).code).toBe(grpc.status.UNAVAILABLE);
+    const fresh = createGreeterClient(target, { ca: certs.ca, token: TOKEN, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    cleanups.push(() => fresh.close());
+    expect((await failure(sayHello(fresh, 'Cat'))).code).toBe(grpc.status.UNAVAILABLE);
+    release();
+    expect((await inFlight).message).toBe('late hello, Ada');
+    await stopped;
+  });
+
+  it('cancels a stream still open when the grace period ends', async () => {
+    const { server, client } = await setup({ graceMs: 300, stream: { intervalMs: 100 } });
+    const ended = failure(streamGreetings(client, 'Ada', 100).toArray());
+    await new Promise((r) => setTimeout(r, 150));
+    const began = Date.now();
+    await server.stop();
+    const took = Date.now() - began;
+    const err = await ended;
+    expect([grpc.status.CANCELLED, grpc.status.UNAVAILABLE]).toContain(err.code);
+    expect(took).toBeGreaterThanOrEqual(250);
+  });
+
+  it('reads the grace period from SHUTDOWN_GRACE_MS', () => {
+    expect(graceFromEnv({})).toBe(10_000);
+    expect(graceFromEnv({ SHUTDOWN_GRACE_MS: '250' })).toBe(250);
+    expect(() => graceFromEnv({ SHUTDOWN_GRACE_MS: 'soon' })).toThrow(ConfigError);
+  });
+
+  it('exits 0 within grace + 1 s of SIGTERM while a stream is still open', async () => {
+    const runner = fileURLToPath(new URL('../../01-unary/src/run.ts', import.meta.url));
+    const step = fileURLToPath(new URL('..', import.meta.url));
+    const graceMs = 500;
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, step, 'serve', '--port', '0'], {
+      env: { ...process.env, SHUTDOWN_GRACE_MS: String(graceMs), CERTS_DIR: dir, AUTH_TOKEN: TOKEN, LOG_LEVEL: 'silent' },
+    });
+    cleanups.push(() => child.kill('SIGKILL'));
+    let output = '';
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        output += c;
+        const found = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+        if (found?.[1]) resolve(found[1]);
+      });
+      child.on('exit', () => reject(new Error(output)));
+    });
+    const client = createGreeterClient(`localhost:${port}`, { ca: certs.ca, token: TOKEN });
+    cleanups.push(() => client.close());
+    const stream = streamGreetings(client, 'Ada', 1_000);
+    await once(stream, 'data');
+    stream.on('error', () => {});
+    const began = Date.now();
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    const took = Date.now() - began;
+    expect(code).toBe(0);
+    expect(took).toBeGreaterThanOrEqual(graceMs - 50);
+    expect(took).toBeLessThan(graceMs + 1_000);
+  });
+});
