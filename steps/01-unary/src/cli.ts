@@ -3,7 +3,7 @@
 // of it. Plumbing, not gRPC: read the lesson files first.
 import { parseArgs } from 'node:util';
 import { DEFAULT_TARGET, describeStatus, isServiceError } from './client.js';
-import { heading, pc, row } from './out.js';
+import { heading, pcErr, row } from './out.js';
 import type { ServerHandle } from './server.js';
 
 export type Mode = 'demo' | 'serve' | 'client';
@@ -150,7 +150,7 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
     invocation = parseInvocation(lesson, argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${pc.red('error:')} ${err.message}\n\n${usage(lesson)}\n`);
+    process.stderr.write(`${pcErr.red('error:')} ${err.message}\n\n${usage(lesson)}\n`);
     return 2;
   }
   const { mode, values, help } = invocation;
@@ -184,14 +184,14 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`${pc.red('error:')} ${err.message}\n\n${usage(lesson)}\n`);
+      process.stderr.write(`${pcErr.red('error:')} ${err.message}\n\n${usage(lesson)}\n`);
       return 2;
     }
     // Expected failures (a status from the server, a port in use) get one line;
     // anything else is a bug and keeps its stack.
     const message = isServiceError(err) ? describeStatus(err) : err instanceof Error ? err.message : String(err);
     const expected = err instanceof Error && ('code' in err || 'errno' in err);
-    process.stderr.write(`${pc.red('error:')} ${expected ? message : ((err as Error).stack ?? message)}\n`);
+    process.stderr.write(`${pcErr.red('error:')} ${expected ? message : ((err as Error).stack ?? message)}\n`);
     return 1;
   }
 }

@@ -1,10 +1,17 @@
-// Lesson output for people: aligned rows, colour only on a terminal (picocolors
-// checks the TTY and NO_COLOR), one line per error and no stack trace.
+// Lesson output for people: aligned rows, colour only on a terminal, one line
+// per error and no stack trace.
 import * as grpc from '@grpc/grpc-js';
-import pc from 'picocolors';
-import { isServiceError } from './client.js';
+import { createColors } from 'picocolors';
+import { isServiceError, tidyDetails } from './client.js';
 
-export { pc };
+// Decided here rather than by picocolors, which also colours whenever CI is
+// set: colour is for a person at a terminal, and FORCE_COLOR asks for it.
+const colourFor = (stream: NodeJS.WriteStream) =>
+  'FORCE_COLOR' in process.env || (Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb');
+
+/** Colours for stdout; `pcErr` for stderr. */
+export const pc = createColors(colourFor(process.stdout));
+export const pcErr = createColors(colourFor(process.stderr));
 
 const LABEL_WIDTH = 10;
 const INPUT_WIDTH = 12;
@@ -22,19 +29,6 @@ export function heading(step: string, title: string): void {
 /** A status code name, green when OK and red otherwise. */
 export function codeName(code: grpc.status | 'OK', name: string): string {
   return code === 0 || code === 'OK' ? pc.green(name) : pc.red(name);
-}
-
-/**
- * A status's details, shortened for a row: grpc-js connection errors carry a
- * timestamp, a "Resolution note" and OpenSSL's full error string.
- */
-export function tidyDetails(details: string): string {
-  return details
-    .replace(/^No connection established\. Last error: (Error: )?/, '')
-    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
-    .replace(/\.?\s*Resolution note:.*$/s, '')
-    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
-    .trim();
 }
 
 /** How a call ended, for a row: "OK" or "INVALID_ARGUMENT: name is required". */
