@@ -11,9 +11,10 @@ const protoDir = join(root, 'proto');
 const genDir = join(protoDir, 'gen');
 const check = process.argv.includes('--check');
 
-/** Every file below dir, as paths relative to dir, sorted. */
+/** Every file below dir (not in node_modules), as paths relative to dir, sorted. */
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.name !== 'node_modules')
     .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))]))
     .sort();
 }

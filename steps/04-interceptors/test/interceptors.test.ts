@@ -180,9 +180,19 @@ describe('interceptor order', () => {
           call,
           new grpc.ResponderBuilder()
             .withStart((next) =>
-              next(new grpc.ServerListenerBuilder().withOnReceiveMetadata((m, nextM) => (seen.push(`${name} in`), nextM(m))).build()),
+              next(
+                new grpc.ServerListenerBuilder()
+                  .withOnReceiveMetadata((m, nextM) => {
+                    seen.push(`${name} in`);
+                    nextM(m);
+                  })
+                  .build(),
+              ),
             )
-            .withSendStatus((status, next) => (seen.push(`${name} out`), next(status)))
+            .withSendStatus((status, next) => {
+              seen.push(`${name} out`);
+              next(status);
+            })
             .build(),
         );
     const { client } = await setup({
@@ -206,7 +216,12 @@ describe('interceptor order', () => {
         new grpc.InterceptingCall(nextCall(options), {
           start(metadata, _listener, next) {
             seen.push(`${name} out`);
-            next(metadata, { onReceiveStatus: (status, nextStatus) => (seen.push(`${name} back`), nextStatus(status)) });
+            next(metadata, {
+              onReceiveStatus: (status, nextStatus) => {
+                seen.push(`${name} back`);
+                nextStatus(status);
+              },
+            });
           },
         });
     const { server } = await setup();

@@ -31,7 +31,10 @@ export const lesson: Lesson = {
     // Clients dial the name on the certificate; 127.0.0.1 would work too (it is in the SAN).
     const [tlsTarget, mtlsTarget] = [`localhost:${tls.port}`, `localhost:${mtls.port}`];
     const clients: GreeterClient[] = [];
-    const keep = (c: GreeterClient) => (clients.push(c), c);
+    const keep = (c: GreeterClient) => {
+      clients.push(c);
+      return c;
+    };
     try {
       const attempts: [string, string, GreeterClient][] = [
         ['TLS', 'plaintext', keep(createPlainClient(tlsTarget))],

@@ -171,7 +171,7 @@ export function clientMetricsInterceptor(metrics: GrpcMetrics): grpc.Interceptor
   return (options, nextCall) => {
     const series = metrics.series(options.method_definition.path, grpcType(options.method_definition));
     return new grpc.InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
+      start(metadata, _listener, next) {
         series.started.inc();
         const startedAt = performance.now();
         next(metadata, {
