@@ -13,6 +13,8 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
   /** Keep error stacks (default). The demo logs only the message, to stay short. */
   stacks?: boolean;
+  /** Fields added to every line (lesson 09: the trace and span ids). */
+  mixin?: () => object;
 }
 
 export function createLogger({
@@ -20,8 +22,14 @@ export function createLogger({
   pretty: human = process.stdout.isTTY,
   destination,
   stacks = true,
+  mixin,
 }: LoggerOptions = {}): Logger {
-  const options: pino.LoggerOptions = { level, base: undefined, ...(stacks ? {} : { serializers: { err: (e: Error) => e.message } }) };
+  const options: pino.LoggerOptions = {
+    level,
+    base: undefined,
+    mixin,
+    ...(stacks ? {} : { serializers: { err: (e: Error) => e.message } }),
+  };
   if (!human) return pino(options, destination ?? pino.destination({ sync: false }));
   // pino-pretty as an in-process stream (no worker thread): one short line a call.
   const stream = pretty({

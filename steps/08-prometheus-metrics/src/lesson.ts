@@ -15,6 +15,16 @@ export function nonZero(exposition: string, prefix: string): string[] {
   return exposition.split('\n').filter((l) => l.startsWith(prefix) && !l.endsWith(' 0'));
 }
 
+/** `serve` for this lesson and the ones built on it: TLS certificates, the server, its metrics URL. */
+export function serveWith(start: typeof startGreeterServer): Lesson['serve'] {
+  return async ({ host, port, flags }) => {
+    await ensureCertificates();
+    const server = await start({ host, port, mtls: flags.mtls === true, certs: loadCertificates() });
+    row('metrics', `${server.metricsUrl} (METRICS_PORT, METRICS_HOST)`);
+    return server;
+  };
+}
+
 export const lesson: Lesson = {
   step: '08',
   title: 'Prometheus metrics',
@@ -68,11 +78,6 @@ export const lesson: Lesson = {
     }
     row('server', 'stopped');
   },
-  async serve({ host, port, flags }) {
-    await ensureCertificates();
-    const server = await startGreeterServer({ host, port, mtls: flags.mtls === true, certs: loadCertificates() });
-    row('metrics', `${server.metricsUrl} (METRICS_PORT, METRICS_HOST)`);
-    return server;
-  },
+  serve: serveWith(startGreeterServer),
   client: (context) => healthLesson.client(context),
 };

@@ -1,0 +1,16 @@
+// Loaded with `node --import` ahead of the program (the step runner does it
+// for this lesson): registers the ESM loader hook, then starts the SDK, all
+// before any module imports @grpc/grpc-js.
+import { register } from 'node:module';
+
+register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+
+// A dynamic import: a static one would be hoisted above register() and load
+// the SDK's dependencies before the hook is in place.
+const { startTracing } = await import('./tracing.js');
+const sdk = startTracing();
+
+// Flush what is buffered when the program ends on its own (the runner lets it).
+process.once('beforeExit', () => {
+  void sdk.shutdown();
+});
