@@ -1,10 +1,10 @@
 // The step runner's contract, through real processes: selection, list, help,
 // usage errors (exit 2), and for every step `serve` and `client` as two
 // processes talking, with a graceful stop on SIGINT and SIGTERM.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Exit, startNode } from '@course/01-unary';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,42 +12,20 @@ const steps = readdirSync(`${root}/steps`)
   .filter((d) => /^\d\d-/.test(d))
   .sort();
 
-/** Starts `node --import tsx scripts/step.ts ...args` (what `pnpm step` runs). */
-function runner(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', 'scripts/step.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-}
+/** `node --import tsx scripts/step.ts ...args`: what `pnpm step` runs. */
+const runner = (args: string[], env?: NodeJS.ProcessEnv) => startNode([join(root, 'scripts/step.ts'), ...args], env);
 
-async function run(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the runner to its end with stdin closed. */
+function run(args: string[], env?: NodeJS.ProcessEnv): Promise<Exit> {
   const child = runner(args, env);
-  child.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
+  child.child.stdin.end();
+  return child.exited;
 }
 
-/** Starts `serve` on a free port; resolves with the process and the address it printed. */
+/** Starts `serve` on a free port; resolves once it is listening. */
 async function serve(step: string, extra: string[] = [], env?: NodeJS.ProcessEnv) {
-  const child = runner([step, 'serve', ...extra], env);
-  let output = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const found = /listening on (\S+)/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${output}`)));
-  });
-  return { child, address, output: () => output };
+  const server = runner([step, 'serve', ...extra], env);
+  return { child: server.child, address: await server.listening, output: server.stdout, exited: server.exited };
 }
 
 describe('pnpm step', () => {
@@ -85,10 +63,10 @@ describe('pnpm step', () => {
   });
 
   it('takes the port from PORT', async () => {
-    const { child, address } = await serve('01', [], { PORT: '0' });
+    const { child, address, exited } = await serve('01', [], { PORT: '0' });
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     child.kill('SIGTERM');
-    expect((await once(child, 'exit'))[0]).toBe(0);
+    expect((await exited).code).toBe(0);
   });
 
   it('exits 1 with one line, no stack, when the client cannot reach a server', async () => {
@@ -101,14 +79,13 @@ describe('pnpm step', () => {
 
 describe.each(steps.map((s) => s.slice(0, 2)))('step %s', (step) => {
   it.each(['SIGINT', 'SIGTERM'] as const)('serve answers a client process, then stops gracefully on %s with exit 0', async (signal) => {
-    const { child, address, output } = await serve(step, ['--port', '0']);
+    const { child, address, output, exited } = await serve(step, ['--port', '0']);
     // localhost, the name on the TLS lessons' certificate (plaintext lessons accept it too).
     const client = await run([step, 'client', '--target', address.replace('127.0.0.1', 'localhost')]);
     expect(client.stderr).toBe('');
     expect(client.code).toBe(0);
     child.kill(signal);
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
+    expect((await exited).code).toBe(0);
     expect(output()).toContain(`${signal}: stopping`);
     expect(output()).toMatch(/stopped\n$/);
   });

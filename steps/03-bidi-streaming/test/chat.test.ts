@@ -1,9 +1,7 @@
 // Chat through a real server: fan-out to every member, leaving, bad input,
 // a stalled member dropped without delaying the rest, and stdin client mode.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createGreeterClient } from '@course/01-unary';
+import { createGreeterClient, startLesson } from '@course/01-unary';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -145,23 +143,15 @@ describe('client mode', () => {
     const { server, member } = await setup();
     const watcher = member('watcher');
     await until(() => server.room.size === 1, 'watcher joined');
-    const runner = fileURLToPath(new URL('../../01-unary/src/run.ts', import.meta.url));
-    const step = fileURLToPath(new URL('..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', runner, step, 'client', '--target', server.address, '--name', 'ada'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stdin.write('hello\n\nworld\n');
+    const ada = startLesson(fileURLToPath(new URL('..', import.meta.url)), ['client', '--target', server.address, '--name', 'ada']);
+    ada.child.stdin.write('hello\n\nworld\n');
     await until(() => watcher.inbox.length === 2, 'two lines relayed');
-    child.stdin.end();
-    const [code] = await once(child, 'exit');
+    ada.child.stdin.end();
+    const { code, stdout, stderr } = await ada.exited;
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(texts(watcher.inbox)).toEqual(['ada: hello', 'ada: world']);
-    expect(output).toMatch(/ada ← ada\s+hello/);
+    expect(stdout).toMatch(/ada ← ada\s+hello/);
     await watcher.leave();
   });
 });

@@ -1,6 +1,6 @@
 // Lesson 04 as the step runner drives it: every call logged once on each side,
 // and a throwing handler turned into INTERNAL with the stack kept server-side.
-import { type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
+import { type Lesson, nameFlag, row, sayHello, show, showSayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createGreeterClient } from './client.js';
 import { createLogger } from './logger.js';
@@ -28,18 +28,7 @@ export const lesson: Lesson = {
     });
     const brokenClient = createGreeterClient(broken.address, { logger });
     try {
-      await show(
-        'SayHello',
-        '"Ada"',
-        () => sayHello(client, 'Ada'),
-        (r) => r.message,
-      );
-      await show(
-        'SayHello',
-        '""',
-        () => sayHello(client, ''),
-        (r) => r.message,
-      );
+      await showSayHello(client);
       await show(
         'stream',
         '"Bob" × 2',

@@ -1,11 +1,9 @@
 // Token auth through a real server: refused before the handler runs for every
 // call shape, constant-time compare, caller identity in context, and a token
 // that never reaches a log line or an error.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { sayHello } from '@course/01-unary';
+import { sayHello, startLesson } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { createLogger } from '@course/04-interceptors';
@@ -171,20 +169,10 @@ describe('the accepted token', () => {
   );
 
   it('keeps a production server with the default token from starting: exit 1, one line', async () => {
-    const runner = fileURLToPath(new URL('../../01-unary/src/run.ts', import.meta.url));
-    const step = fileURLToPath(new URL('..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', runner, step, 'serve', '--port', '0'], {
-      env: { ...process.env, NODE_ENV: 'production', AUTH_TOKEN: '' },
+    const server = startLesson(fileURLToPath(new URL('..', import.meta.url)), ['serve', '--port', '0'], {
+      env: { NODE_ENV: 'production', AUTH_TOKEN: '' },
     });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    const [code] = await once(child, 'exit');
+    const { code, stdout, stderr } = await server.exited;
     expect(code).toBe(1);
     expect(stdout).not.toContain('listening');
     expect(stderr.trim()).toBe('error: AUTH_TOKEN must be set to a secret of your own when NODE_ENV=production');

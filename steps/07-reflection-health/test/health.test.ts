@@ -1,12 +1,11 @@
 // Health, reflection and graceful shutdown through a real TLS server; the
 // shutdown timing through a real `serve` process and SIGTERM.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sayHello } from '@course/01-unary';
+import { sayHello, startLesson } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
@@ -153,30 +152,20 @@ describe('graceful stop', () => {
   });
 
   it('exits 0 within grace + 1 s of SIGTERM while a stream is still open', async () => {
-    const runner = fileURLToPath(new URL('../../01-unary/src/run.ts', import.meta.url));
-    const step = fileURLToPath(new URL('..', import.meta.url));
     const graceMs = 500;
-    const child = spawn(process.execPath, ['--import', 'tsx', runner, step, 'serve', '--port', '0'], {
-      env: { ...process.env, SHUTDOWN_GRACE_MS: String(graceMs), CERTS_DIR: dir, AUTH_TOKEN: TOKEN, LOG_LEVEL: 'silent' },
+    const server = startLesson(fileURLToPath(new URL('..', import.meta.url)), ['serve', '--port', '0'], {
+      env: { SHUTDOWN_GRACE_MS: String(graceMs), CERTS_DIR: dir, AUTH_TOKEN: TOKEN, LOG_LEVEL: 'silent' },
     });
-    cleanups.push(() => child.kill('SIGKILL'));
-    let output = '';
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c) => {
-        output += c;
-        const found = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-        if (found?.[1]) resolve(found[1]);
-      });
-      child.on('exit', () => reject(new Error(output)));
-    });
+    cleanups.push(() => server.child.kill('SIGKILL'));
+    const port = (await server.listening).split(':')[1];
     const client = createGreeterClient(`localhost:${port}`, { ca: certs.ca, token: TOKEN });
     cleanups.push(() => client.close());
     const stream = streamGreetings(client, 'Ada', 1_000);
     await once(stream, 'data');
     stream.on('error', () => {});
     const began = Date.now();
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
+    server.child.kill('SIGTERM');
+    const { code } = await server.exited;
     const took = Date.now() - began;
     expect(code).toBe(0);
     expect(took).toBeGreaterThanOrEqual(graceMs - 50);

@@ -1,7 +1,7 @@
 // An independent gRPC implementation uses the lesson 07 server: Python's grpcio
 // (Debian python3-grpcio), with stubs compiled by grpc_tools at test time.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,36 +26,19 @@ it('Python grpcio checks health, lists services by reflection and calls SayHello
   const certs = join(work, 'certs');
   await ensureCertificates(certs);
   const generated = join(work, 'generated');
+  // protoc does not make its output folder.
+  mkdirSync(generated);
+  const includes = [join(PROTO_ROOT, 'greeter/v1'), reflectionDir, dirname(healthProtoPath)].map((d) => `-I${d}`);
   await run(python, [
     '-m',
     'grpc_tools.protoc',
-    `-I${join(PROTO_ROOT, 'greeter/v1')}`,
-    `-I${reflectionDir}`,
-    `-I${dirname(healthProtoPath)}`,
+    ...includes,
     `--python_out=${generated}`,
     `--grpc_python_out=${generated}`,
     'greeter.proto',
     'reflection.proto',
     'health.proto',
-  ]).catch(async (err) => {
-    // protoc does not make its output folder.
-    if (!String(err.stderr).includes('No such file')) throw err;
-  });
-  if (!existsSync(join(generated, 'greeter_pb2.py'))) {
-    await run('mkdir', ['-p', generated]);
-    await run(python, [
-      '-m',
-      'grpc_tools.protoc',
-      `-I${join(PROTO_ROOT, 'greeter/v1')}`,
-      `-I${reflectionDir}`,
-      `-I${dirname(healthProtoPath)}`,
-      `--python_out=${generated}`,
-      `--grpc_python_out=${generated}`,
-      'greeter.proto',
-      'reflection.proto',
-      'health.proto',
-    ]);
-  }
+  ]);
   const server = await startGreeterServer({
     certs: loadCertificates(certs),
     token: 'python-token',

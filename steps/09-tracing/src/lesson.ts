@@ -1,7 +1,7 @@
 // Lesson 09 as the step runner drives it (with src/instrument.ts preloaded):
 // two calls, their spans on both sides of the hop, and a log line that
 // carries the trace id.
-import { type Lesson, pc, row, sayHello, show } from '@course/01-unary';
+import { type Lesson, pc, row, showSayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { ensureCertificates, loadCertificates } from '@course/06-tls';
@@ -40,18 +40,7 @@ export const lesson: Lesson = {
     );
     const client = createGreeterClient(`localhost:${server.port}`, { ca: certs.ca, token });
     try {
-      await show(
-        'SayHello',
-        '"Ada"',
-        () => sayHello(client, 'Ada'),
-        (r) => r.message,
-      );
-      await show(
-        'SayHello',
-        '""',
-        () => sayHello(client, ''),
-        (r) => r.message,
-      );
+      await showSayHello(client);
     } finally {
       client.close();
       await server.stop();

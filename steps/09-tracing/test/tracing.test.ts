@@ -1,7 +1,6 @@
 // Tracing through real processes, as the runner starts them (instrumentation
 // preloaded with --import): a traced server and a traced client export OTLP
 // to a receiver this test runs, and the spans are checked as Jaeger would see them.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -9,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Exit, startLesson } from '@course/01-unary';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface OtlpSpan {
@@ -23,7 +23,6 @@ const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
 
-const runner = fileURLToPath(new URL('../../01-unary/src/run.ts', import.meta.url));
 const step = fileURLToPath(new URL('..', import.meta.url));
 const instrument = fileURLToPath(new URL('../src/instrument.ts', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'course-tracing-'));
@@ -62,33 +61,19 @@ afterAll(async () => {
 });
 
 /** The lesson's process with its preload, as `pnpm step 09 ...` starts it. */
-function lessonProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', '--import', instrument, runner, step, ...args], {
+function lessonProcess(args: string[], env: NodeJS.ProcessEnv) {
+  return startLesson(step, args, {
+    preload: [instrument],
     env: {
-      ...process.env,
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '50',
       CERTS_DIR: join(work, 'certs'),
       AUTH_TOKEN: 'trace-token',
       METRICS_PORT: '0',
       SHUTDOWN_GRACE_MS: '1000',
-      NO_COLOR: '1',
       ...env,
     },
   });
-}
-
-async function finished(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -101,28 +86,21 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 describe('a traced server and a traced client, in their own processes', () => {
   let serverLog = '';
-  let clientRuns: { code: number | null; stdout: string; stderr: string }[] = [];
-  let unsampled: { code: number | null };
+  let clientRuns: Exit[] = [];
+  let unsampled: Exit;
 
   beforeAll(async () => {
     const server = lessonProcess(['serve', '--port', '0'], { OTEL_SERVICE_NAME: 'greeter-server', LOG_LEVEL: 'info' });
-    const output = finished(server);
-    const port = await new Promise<string>((resolve, reject) => {
-      server.stdout.on('data', (c) => {
-        serverLog += c;
-        const found = /listening on 127\.0\.0\.1:(\d+)/.exec(serverLog);
-        if (found?.[1]) resolve(found[1]);
-      });
-      server.on('exit', () => reject(new Error(serverLog)));
-    });
-    const target = `localhost:${port}`;
+    const target = (await server.listening).replace('127.0.0.1', 'localhost');
     const client = (name: string, env: NodeJS.ProcessEnv = {}) =>
-      finished(lessonProcess(['client', '--target', target, '--name', name], { OTEL_SERVICE_NAME: 'greeter-client', ...env }));
+      lessonProcess(['client', '--target', target, '--name', name], { OTEL_SERVICE_NAME: 'greeter-client', ...env }).exited;
     clientRuns = [await client('Ada'), await client('')];
     unsampled = await client('Unsampled', { OTEL_TRACES_SAMPLER: 'always_off' });
     await until(() => received.filter((r) => r.service === 'greeter-client').length >= 2, 'the client spans');
-    server.kill('SIGTERM');
-    expect((await output).code).toBe(0);
+    server.child.kill('SIGTERM');
+    const { code, stdout } = await server.exited;
+    expect(code).toBe(0);
+    serverLog = stdout;
     await until(() => received.filter((r) => r.service === 'greeter-server').length >= 2, 'the server spans');
   }, 60_000);
 
