@@ -1,10 +1,11 @@
 // Lesson 06's server plus grpc.health.v1.Health, server reflection (not in
 // production), and a graceful stop driven by health.
-import { greeterDefinition } from '@course/01-unary';
+import { greeterDefinition, LOADER_OPTIONS } from '@course/01-unary';
 import type { LoggedServerHandle } from '@course/04-interceptors';
 import { startGreeterServer as startTlsServer, type TlsServerOptions } from '@course/06-tls';
+import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { graceFromEnv, gracefulStop } from './shutdown.js';
 
 /** What health answers for: the whole server ("") and each service by name. */
@@ -14,6 +15,16 @@ export const HEALTH_SERVICES = ['', 'greeter.v1.Greeter'] as const;
 export function isPublicMethod(path: string): boolean {
   return path.startsWith('/grpc.health.v1.Health/') || /^\/grpc\.reflection\.v1(alpha)?\.ServerReflection\//.test(path);
 }
+
+/**
+ * What reflection describes: Greeter and Health. (A package definition is a
+ * plain object keyed by full names, so two merge with a spread.) Tools such
+ * as grpcurl then call either without being handed a .proto file.
+ */
+export const describedServices: protoLoader.PackageDefinition = {
+  ...greeterDefinition,
+  ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS),
+};
 
 /** Reflection tells anyone your whole API: on in development, off in production. */
 export function reflectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -41,7 +52,7 @@ export async function startGreeterServer(options: HealthServerOptions = {}): Pro
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
       health.addToServer(server);
-      if (reflection) new ReflectionService(greeterDefinition).addToServer(server);
+      if (reflection) new ReflectionService(describedServices).addToServer(server);
       options.register?.(server);
     },
   });

@@ -49,7 +49,7 @@ it('Python grpcio checks health, lists services by reflection and calls SayHello
     const { stdout } = await run(python, [script, generated, `localhost:${server.port}`, certPaths(certs).ca.cert, 'python-token']);
     expect(JSON.parse(stdout)).toEqual({
       health: 'SERVING',
-      services: ['greeter.v1.Greeter'],
+      services: ['greeter.v1.Greeter', 'grpc.health.v1.Health'],
       reply: 'Hello, Python!',
       without_token: 'UNAUTHENTICATED',
     });
