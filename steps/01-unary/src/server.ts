@@ -39,7 +39,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   options.register(server);
   const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => {
+      // grpc-js's message names no address ("No address added out of total 1
+      // resolved"), and a port in use is an expected failure: say which.
+      if (err) reject(Object.assign(new Error(`cannot listen on ${host}:${port}: ${err.message.split('\n')[0]}`), { code: 'EBIND' }));
+      else resolve(p);
+    });
   });
   const address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
   let stopping: Promise<void> | undefined;
