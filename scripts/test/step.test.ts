@@ -79,11 +79,17 @@ describe('pnpm step', () => {
 
 describe.each(steps.map((s) => s.slice(0, 2)))('step %s', (step) => {
   it.each(['SIGINT', 'SIGTERM'] as const)('serve answers a client process, then stops gracefully on %s with exit 0', async (signal) => {
-    const { child, address, output, exited } = await serve(step, ['--port', '0']);
-    // localhost, the name on the TLS lessons' certificate (plaintext lessons accept it too).
-    const client = await run([step, 'client', '--target', address.replace('127.0.0.1', 'localhost')]);
-    expect(client.stderr).toBe('');
-    expect(client.code).toBe(0);
+    // A free metrics port too (lesson 08 on), so no run depends on 9464 being free.
+    const { child, address, output, exited } = await serve(step, ['--port', '0'], { METRICS_PORT: '0' });
+    try {
+      // localhost, the name on the TLS lessons' certificate (plaintext lessons accept it too).
+      const client = await run([step, 'client', '--target', address.replace('127.0.0.1', 'localhost')]);
+      expect(client.stderr).toBe('');
+      expect(client.code).toBe(0);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
     child.kill(signal);
     expect((await exited).code).toBe(0);
     expect(output()).toContain(`${signal}: stopping`);

@@ -3,7 +3,9 @@
 // before any module imports @grpc/grpc-js.
 import { register } from 'node:module';
 
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+// Only grpc-js needs wrapping: left to wrap every module, the hook also tries
+// the lessons' own TypeScript files and warns on each (seen on Node 24).
+register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: ['@grpc/grpc-js'] } });
 
 // A dynamic import: a static one would be hoisted above register() and load
 // the SDK's dependencies before the hook is in place.
