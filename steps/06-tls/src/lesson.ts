@@ -6,7 +6,7 @@ import { tokenFromEnv } from '@course/05-metadata-auth';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { DEFAULT_CERTS_DIR, ensureCertificates, loadCertificates } from './certs.js';
 import { createGreeterClient } from './client.js';
-import { startGreeterServer } from './server.js';
+import { courseCertificates, startGreeterServer } from './server.js';
 
 const mtlsFlag = { type: 'boolean', description: 'mutual TLS: the client must present a certificate from our CA' } as const;
 
@@ -65,8 +65,7 @@ export const lesson: Lesson = {
     return startGreeterServer({ host, port, mtls, certs: loadCertificates() });
   },
   async client({ target, flags }) {
-    await ensureCertificates();
-    const certs = loadCertificates();
+    const certs = await courseCertificates();
     const client = createGreeterClient(target, {
       ca: certs.ca,
       token: tokenFromEnv(),

@@ -5,7 +5,7 @@ import { type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
-import { channelCredentials, createGreeterClient, ensureCertificates, loadCertificates, tlsLesson } from '@course/06-tls';
+import { channelCredentials, courseCertificates, createGreeterClient, tlsLesson } from '@course/06-tls';
 import { checkHealth, createHealthClient, listServices } from './probes.js';
 import { HEALTH_SERVICES, startGreeterServer } from './server.js';
 
@@ -23,8 +23,7 @@ export const lesson: Lesson = {
     },
   },
   async demo() {
-    await ensureCertificates();
-    const certs = loadCertificates();
+    const certs = await courseCertificates();
     const token = tokenFromEnv();
     const server = await startGreeterServer({ certs, token, graceMs: 2_000, logger: createLogger({ level: 'silent', pretty: false }) });
     const target = `localhost:${server.port}`;
@@ -74,16 +73,15 @@ export const lesson: Lesson = {
     row('server', 'stopped');
   },
   async serve({ host, port, flags }) {
-    await ensureCertificates();
-    const server = await startGreeterServer({ host, port, mtls: flags.mtls === true, certs: loadCertificates() });
+    // Lesson 06's server makes and loads certs/ when it is given no certificates.
+    const server = await startGreeterServer({ host, port, mtls: flags.mtls === true });
     row('server', `health SERVING; grace period ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`);
     return server;
   },
   async client(context) {
     const { target, flags } = context;
     if (flags.health !== true && flags.list !== true) return tlsLesson.client(context);
-    await ensureCertificates();
-    const credentials = channelCredentials({ ca: loadCertificates().ca });
+    const credentials = channelCredentials({ ca: (await courseCertificates()).ca });
     if (flags.list === true) {
       row('services', (await listServices(target, credentials)).join(', '));
       return;

@@ -4,7 +4,7 @@ import { type Lesson, row, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
-import { ensureCertificates, loadCertificates, tlsLesson } from '@course/06-tls';
+import { courseCertificates, tlsLesson } from '@course/06-tls';
 import { lesson as healthLesson } from '@course/07-reflection-health/lesson';
 import { createGreeterClient } from './client.js';
 import { GrpcMetrics } from './metrics.js';
@@ -18,8 +18,7 @@ export function nonZero(exposition: string, prefix: string): string[] {
 /** `serve` for this lesson and the ones built on it: TLS certificates, the server, its metrics URL. */
 export function serveWith(start: typeof startGreeterServer): Lesson['serve'] {
   return async ({ host, port, flags }) => {
-    await ensureCertificates();
-    const server = await start({ host, port, mtls: flags.mtls === true, certs: loadCertificates() });
+    const server = await start({ host, port, mtls: flags.mtls === true });
     row('metrics', `${server.metricsUrl} (METRICS_PORT, METRICS_HOST)`);
     return server;
   };
@@ -32,8 +31,7 @@ export const lesson: Lesson = {
   defaultTarget: tlsLesson.defaultTarget,
   flags: { serve: healthLesson.flags?.serve, client: healthLesson.flags?.client },
   async demo() {
-    await ensureCertificates();
-    const certs = loadCertificates();
+    const certs = await courseCertificates();
     const token = tokenFromEnv();
     const server = await startGreeterServer({
       certs,

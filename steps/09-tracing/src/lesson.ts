@@ -4,7 +4,7 @@
 import { type Lesson, pc, row, showSayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
-import { ensureCertificates, loadCertificates } from '@course/06-tls';
+import { courseCertificates } from '@course/06-tls';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { lesson as metricsLesson, serveWith } from '@course/08-prometheus-metrics/lesson';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -29,8 +29,7 @@ export const lesson: Lesson = {
   title: 'Tracing',
   summary: 'OpenTelemetry spans for every call, client and server in one trace, trace ids in the logs.',
   async demo() {
-    await ensureCertificates();
-    const certs = loadCertificates();
+    const certs = await courseCertificates();
     const token = tokenFromEnv();
     const logger = createLogger({ pretty: true, level: 'info', mixin: traceFields });
     const server = await startGreeterServer({ certs, token, logger, metricsAddress: { host: '127.0.0.1', port: 0 } });
