@@ -1,4 +1,4 @@
-// One vitest project per step (named by its folder), plus the course tooling:
+// One vitest project per step (named by its folder), plus the kit and the course tooling:
 // `pnpm test` runs them all, `pnpm test --project 01-unary` runs one.
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
@@ -14,6 +14,7 @@ export default defineConfig({
       ...steps.map((name) => ({
         test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
       })),
+      { test: { name: 'kit', root: 'kit', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'tooling', root: 'scripts', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
     ],
   },

@@ -2,9 +2,10 @@
 // SayHello over TLS, nothing else), `07` (lesson 07's whole chain) or `09`
 // (lesson 09: plus metrics and tracing; start it with the tracing preload).
 import { greeting, startGreeterServer as startBare } from '@course/01-unary';
-import { loadCertificates, serverCredentials } from '@course/06-tls';
+import { serverCredentials } from '@course/06-tls';
 import { startGreeterServer as start07 } from '@course/07-reflection-health';
 import { startGreeterServer as start09 } from '@course/09-tracing';
+import { loadCertificates } from '@course/kit/certs';
 
 const [kind = 'bare', certDir] = process.argv.slice(2);
 const certs = loadCertificates(certDir);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureCertificates } from '@course/06-tls';
+import { ensureCertificates } from '@course/kit/certs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

@@ -58,14 +58,7 @@ if (!step) fail(`no step '${selector}' (there are ${all.length}: ${all.map((s) =
 const stepDir = join(stepsDir, step.dir);
 const child = spawn(
   process.execPath,
-  [
-    '--import',
-    'tsx',
-    ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]),
-    join(stepsDir, '01-unary/src/run.ts'),
-    stepDir,
-    ...rest,
-  ],
+  ['--import', 'tsx', ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]), join(root, 'kit/src/run.ts'), stepDir, ...rest],
   { stdio: 'inherit', cwd: root },
 );
 // A terminal's Ctrl-C reaches the whole process group; a `kill` reaches only

@@ -5,9 +5,6 @@ import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply
 import * as grpc from '@grpc/grpc-js';
 import { greeterV1 } from './proto.js';
 
-/** Where `client` mode connects unless told otherwise. */
-export const DEFAULT_TARGET = '127.0.0.1:50051';
-
 /** How long a unary call may take, end to end, before the client gives up. */
 export const DEFAULT_DEADLINE_MS = 2_000;
 
@@ -38,27 +35,4 @@ export function sayHello(
       err || !reply ? reject(err) : resolve(reply),
     );
   });
-}
-
-/** True when err is a status a gRPC call ended with (as opposed to a bug). */
-export function isServiceError(err: unknown): err is grpc.ServiceError {
-  return err instanceof Error && typeof (err as Partial<grpc.ServiceError>).code === 'number';
-}
-
-/**
- * A status's details, shortened for people: grpc-js connection errors carry a
- * timestamp, a "Resolution note" and OpenSSL's full error string.
- */
-export function tidyDetails(details: string): string {
-  return details
-    .replace(/^No connection established\. Last error: (Error: )?/, '')
-    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
-    .replace(/\.?\s*Resolution note:.*$/s, '')
-    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
-    .trim();
-}
-
-/** "INVALID_ARGUMENT: name is required": a status as a person reads it. */
-export function describeStatus(err: grpc.ServiceError): string {
-  return `${grpc.status[err.code]}: ${tidyDetails(err.details)}`;
 }

@@ -1,11 +1,25 @@
 // Lesson 01 as the step runner drives it: the demo, `serve` and `client`.
-import { type Flag, type Lesson, parsePositiveInt } from './cli.js';
-import { createGreeterClient, sayHello } from './client.js';
-import { row, showSayHello } from './out.js';
+
+import { type Flag, type Lesson, parsePositiveInt, row, show } from '@course/kit';
+import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
+import { createGreeterClient, deadlineIn, sayHello } from './client.js';
 import { MAX_NAME_LENGTH, startGreeterServer } from './server.js';
 
 /** `--name`, which every Greeter client mode takes. */
 export const nameFlag: Flag = { type: 'string', placeholder: 'NAME', description: 'who to greet (default "world")', default: 'world' };
+
+/** Shows SayHello for each name, as the demos do: `"Ada" → OK  Hello, Ada!`, `"" → INVALID_ARGUMENT: …`. */
+export async function showSayHello(client: GreeterClient, names: readonly string[] = ['Ada', '']): Promise<void> {
+  for (const name of names) {
+    const input = name.length > 20 ? `${name.length} × "${name[0]}"` : `"${name}"`;
+    await show(
+      'SayHello',
+      input,
+      () => sayHello(client, name),
+      (reply) => reply.message,
+    );
+  }
+}
 
 export const lesson: Lesson = {
   step: '01',
@@ -34,7 +48,7 @@ export const lesson: Lesson = {
     const client = createGreeterClient(target);
     try {
       const deadlineMs = flags['deadline-ms'] === undefined ? undefined : parsePositiveInt(flags['deadline-ms'], '--deadline-ms');
-      const options = deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) };
+      const options = deadlineMs === undefined ? {} : { deadline: deadlineIn(deadlineMs) };
       const reply = await sayHello(client, String(flags.name), options);
       row('SayHello', reply.message);
     } finally {

@@ -1,11 +1,12 @@
 // SayHello through a real server on port 0 and a real channel: success, every
 // status the lesson teaches, deadlines and cancellation.
+
+import { isServiceError } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGreeterClient,
   DEFAULT_DEADLINE_MS,
-  isServiceError,
   MAX_NAME_LENGTH,
   type ServerHandle,
   sayHello,

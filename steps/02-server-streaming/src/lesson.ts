@@ -1,6 +1,8 @@
 // Lesson 02 as the step runner drives it: a full stream, a cancelled one, a
 // refused one, and a fast producer held back by backpressure.
-import { createGreeterClient, type Lesson, nameFlag, parsePositiveInt, row, show } from '@course/01-unary';
+
+import { createGreeterClient, nameFlag } from '@course/01-unary';
+import { type Lesson, parsePositiveInt, row, show } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { streamGreetings } from './client.js';
 import { MAX_COUNT, type StreamEvent, startGreeterServer } from './server.js';

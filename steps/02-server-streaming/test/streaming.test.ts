@@ -1,6 +1,8 @@
 // StreamGreetings through a real server and channel: counts, limits,
 // cancellation that stops the handler's timer, deadlines, and backpressure.
-import { createGreeterClient, isServiceError } from '@course/01-unary';
+
+import { createGreeterClient } from '@course/01-unary';
+import { isServiceError } from '@course/kit';
 import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // A chat member: writes and reads on one call, independently, until it leaves.
 import { once } from 'node:events';
-import { isServiceError } from '@course/01-unary';
+import { isServiceError } from '@course/kit';
 import type { ChatMessage, ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';

@@ -1,7 +1,8 @@
 // Lesson 03 as the step runner drives it: two members chat, a stalled third is
 // dropped without slowing them down; `client` mode chats from stdin.
 import { createInterface } from 'node:readline';
-import { createGreeterClient, type Lesson, pc, row } from '@course/01-unary';
+import { createGreeterClient } from '@course/01-unary';
+import { type Lesson, pc, row } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import { describeEnd, joinChat } from './client.js';
 import type { RoomEvent } from './room.js';

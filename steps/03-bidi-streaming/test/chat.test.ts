@@ -1,7 +1,8 @@
 // Chat through a real server: fan-out to every member, leaving, bad input,
 // a stalled member dropped without delaying the rest, and stdin client mode.
 import { fileURLToPath } from 'node:url';
-import { createGreeterClient, startLesson } from '@course/01-unary';
+import { createGreeterClient } from '@course/01-unary';
+import { startLesson } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,9 @@
 // Lesson 04 as the step runner drives it: every call logged once on each side,
 // and a throwing handler turned into INTERNAL with the stack kept server-side.
-import { type Lesson, nameFlag, row, sayHello, show, showSayHello } from '@course/01-unary';
+
+import { nameFlag, sayHello, showSayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
+import { type Lesson, row, show } from '@course/kit';
 import { createGreeterClient } from './client.js';
 import { createLogger } from './logger.js';
 import { startGreeterServer } from './server.js';

@@ -1,8 +1,9 @@
 // Logging, recovery and interceptor order, through a real server and channel.
 import { Writable } from 'node:stream';
-import { isServiceError, sayHello } from '@course/01-unary';
+import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
+import { isServiceError } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGreeterClient, createLogger, INTERNAL_MESSAGE, type LoggedServerOptions, startGreeterServer } from '../src/index.js';

@@ -1,8 +1,10 @@
 // Lesson 05 as the step runner drives it: no token, a wrong token, the right
 // token, and a caller identity that reaches the handler.
-import { type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
+
+import { nameFlag, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
+import { type Lesson, row, show } from '@course/kit';
 import { tokenFromEnv } from './auth.js';
 import { createGreeterClient } from './client.js';
 import { startGreeterServer } from './server.js';

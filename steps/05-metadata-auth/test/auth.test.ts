@@ -3,10 +3,11 @@
 // that never reaches a log line or an error.
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { sayHello, startLesson } from '@course/01-unary';
+import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { createLogger } from '@course/04-interceptors';
+import { startLesson } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

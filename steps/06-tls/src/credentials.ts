@@ -1,8 +1,9 @@
 // TLS on both ends: the server proves who it is with its certificate; with
 // mTLS the client must too. The bearer token rides as per-call credentials,
 // which grpc-js sends only over a secure channel.
+
+import type { Certificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
-import type { Certificates } from './certs.js';
 
 /**
  * TLS only. With mtls, the handshake itself refuses a client without a

@@ -1,5 +1,4 @@
 // Lesson 06's public face: certificates, TLS credentials, and the server and client that use them.
-export * from './certs.js';
 export * from './client.js';
 export * from './credentials.js';
 export { lesson as tlsLesson } from './lesson.js';

@@ -1,10 +1,12 @@
 // Lesson 06 as the step runner drives it: TLS refuses plaintext and clients
 // that do not trust our CA; mTLS refuses clients without our certificate.
-import { createGreeterClient as createPlainClient, DEFAULT_PORT, type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
+
+import { createGreeterClient as createPlainClient, nameFlag, sayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
+import { DEFAULT_PORT, type Lesson, row, show } from '@course/kit';
+import { DEFAULT_CERTS_DIR, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
-import { DEFAULT_CERTS_DIR, ensureCertificates, loadCertificates } from './certs.js';
 import { createGreeterClient } from './client.js';
 import { courseCertificates, startGreeterServer } from './server.js';
 

@@ -1,7 +1,7 @@
 // Lesson 05's server, TLS only, optionally requiring client certificates.
 import type { LoggedServerHandle } from '@course/04-interceptors';
 import { type AuthServerOptions, startGreeterServer as startAuthServer } from '@course/05-metadata-auth';
-import { type Certificates, ensureCertificates, loadCertificates } from './certs.js';
+import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import { serverCredentials } from './credentials.js';
 
 export interface TlsServerOptions extends AuthServerOptions {

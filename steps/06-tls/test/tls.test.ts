@@ -1,27 +1,16 @@
 // TLS and mTLS through real handshakes, with certificates the test makes:
 // who is refused (plaintext, untrusted CA, expired certificate, no or foreign
 // client certificate, TLS 1.1) and who gets through; plus `pnpm certs`.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { createGreeterClient as createPlainClient, sayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
+import { type Authority, type Certificates, createAuthority, ensureCertificates, issue, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Authority,
-  type Certificates,
-  certPaths,
-  createAuthority,
-  createGreeterClient,
-  ensureCertificates,
-  issue,
-  loadCertificates,
-  problemWith,
-  startGreeterServer,
-  type TlsServerOptions,
-} from '../src/index.js';
+import { createGreeterClient, startGreeterServer, type TlsServerOptions } from '../src/index.js';
 
 const TOKEN = 'tls-test-token';
 const DAY = 24 * 60 * 60 * 1000;
@@ -141,31 +130,5 @@ describe('mTLS', () => {
     const { target } = await server({ mtls: true });
     const result = await call(createGreeterClient(target, { ca: certs.ca, client: buf(foreign), token: TOKEN }));
     expect(result.code).toBe(grpc.status.UNAVAILABLE);
-  });
-});
-
-describe('pnpm certs', () => {
-  it('is idempotent: usable certificates are kept as they are', async () => {
-    const before = readFileSync(certPaths(dir).server.cert, 'utf8');
-    expect(await ensureCertificates(dir)).toEqual({ made: false });
-    expect(readFileSync(certPaths(dir).server.cert, 'utf8')).toBe(before);
-  });
-
-  it('keeps keys readable by the owner only', () => {
-    if (process.platform === 'win32') return;
-    for (const pair of Object.values(certPaths(dir))) expect(statSync(pair.key).mode & 0o777).toBe(0o600);
-  });
-
-  it('covers localhost and 127.0.0.1, and remakes what is missing', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'course-certs-'));
-    try {
-      expect(problemWith(other)).toMatch(/missing/);
-      expect((await ensureCertificates(other)).made).toBe(true);
-      expect(problemWith(other)).toBeUndefined();
-      rmSync(certPaths(other).client.key);
-      expect(await ensureCertificates(other)).toEqual({ made: true, reason: expect.stringMatching(/client\.key is missing/) });
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
   });
 });

@@ -1,11 +1,13 @@
 // Lesson 07 as the step runner drives it: health and reflection without a
 // token, then a graceful stop: NOT_SERVING, new calls refused, the in-flight
 // stream allowed to finish.
-import { type Lesson, nameFlag, row, sayHello, show } from '@course/01-unary';
+
+import { nameFlag, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { channelCredentials, courseCertificates, createGreeterClient, tlsLesson } from '@course/06-tls';
+import { type Lesson, row, show } from '@course/kit';
 import { checkHealth, createHealthClient, listServices } from './probes.js';
 import { HEALTH_SERVICES, startGreeterServer } from './server.js';
 

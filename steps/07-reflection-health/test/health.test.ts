@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sayHello, startLesson } from '@course/01-unary';
+import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
-import { type Certificates, channelCredentials, createGreeterClient, ensureCertificates, loadCertificates } from '@course/06-tls';
+import { channelCredentials, createGreeterClient } from '@course/06-tls';
+import { startLesson } from '@course/kit';
+import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

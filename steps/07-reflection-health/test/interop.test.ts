@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createLogger } from '@course/04-interceptors';
-import { certPaths, ensureCertificates, loadCertificates } from '@course/06-tls';
+import { certPaths, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import { PROTO_ROOT } from '@course/proto';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, expect, it } from 'vitest';

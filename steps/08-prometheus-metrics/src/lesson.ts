@@ -1,11 +1,13 @@
 // Lesson 08 as the step runner drives it: a few calls of every outcome, then
 // the series they produced, read back from /metrics as Prometheus would.
-import { type Lesson, row, sayHello } from '@course/01-unary';
+
+import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { courseCertificates, tlsLesson } from '@course/06-tls';
 import { lesson as healthLesson } from '@course/07-reflection-health/lesson';
+import { type Lesson, row } from '@course/kit';
 import { createGreeterClient } from './client.js';
 import { GrpcMetrics } from './metrics.js';
 import { startGreeterServer } from './server.js';

@@ -11,7 +11,7 @@ import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
-import { type Certificates, ensureCertificates, loadCertificates } from '@course/06-tls';
+import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

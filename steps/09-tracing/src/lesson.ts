@@ -1,12 +1,14 @@
 // Lesson 09 as the step runner drives it (with src/instrument.ts preloaded):
 // two calls, their spans on both sides of the hop, and a log line that
 // carries the trace id.
-import { type Lesson, pc, row, showSayHello } from '@course/01-unary';
+
+import { showSayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { courseCertificates } from '@course/06-tls';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { lesson as metricsLesson, serveWith } from '@course/08-prometheus-metrics/lesson';
+import { type Lesson, pc, row } from '@course/kit';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startGreeterServer } from './server.js';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Exit, startLesson } from '@course/01-unary';
+import { type Exit, startLesson } from '@course/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface OtlpSpan {

@@ -1,7 +1,7 @@
 // The process the step runner starts for a lesson: `node --import tsx run.ts <step dir> [mode] [flags]`.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Lesson, runLesson } from './cli.js';
+import { type Lesson, runLesson } from './lesson.js';
 
 const [dir = '.', ...argv] = process.argv.slice(2);
 const { lesson } = (await import(pathToFileURL(join(resolve(dir), 'src/lesson.ts')).href)) as { lesson: Lesson };

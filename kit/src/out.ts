@@ -1,10 +1,9 @@
 // Lesson output for people: aligned rows, colour only on a terminal, one line
 // per error and no stack trace.
 
-import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { createColors } from 'picocolors';
-import { isServiceError, sayHello, tidyDetails } from './client.js';
+import { isServiceError, tidyDetails } from './errors.js';
 
 // Decided here rather than by picocolors, which also colours whenever CI is
 // set: colour is for a person at a terminal, and FORCE_COLOR asks for it.
@@ -61,17 +60,4 @@ export async function show<T>(
 
 function ms(started: number): string {
   return `(${Math.round(performance.now() - started)} ms)`;
-}
-
-/** Shows SayHello for each name, as the demos do: `"Ada" → OK  Hello, Ada!`, `"" → INVALID_ARGUMENT: …`. */
-export async function showSayHello(client: GreeterClient, names: readonly string[] = ['Ada', '']): Promise<void> {
-  for (const name of names) {
-    const input = name.length > 20 ? `${name.length} × "${name[0]}"` : `"${name}"`;
-    await show(
-      'SayHello',
-      input,
-      () => sayHello(client, name),
-      (reply) => reply.message,
-    );
-  }
 }

@@ -1,10 +1,14 @@
-// The part of the step runner that lives with the lessons: one `Lesson` per
-// step, and runLesson() turning `demo | serve | client` plus flags into a call
-// of it. Plumbing, not gRPC: read the lesson files first.
+// The step contract: one `Lesson` per step, and runLesson() turning
+// `demo | serve | client` plus flags into a call of it. Plumbing, not gRPC.
 import { parseArgs } from 'node:util';
-import { DEFAULT_TARGET, describeStatus, isServiceError } from './client.js';
+import { describeStatus, isServiceError } from './errors.js';
 import { heading, pcErr, row } from './out.js';
-import type { ServerHandle } from './server.js';
+
+/** What `serve` hands back: where it listens and how to stop it (lesson 01's ServerHandle is one). */
+export interface Serving {
+  address: string;
+  stop(): Promise<void>;
+}
 
 export type Mode = 'demo' | 'serve' | 'client';
 
@@ -42,7 +46,7 @@ export interface Lesson {
   /** Runs servers and clients end to end, prints what happened, stops everything. */
   demo(flags: Flags): Promise<void>;
   /** Starts the server(s); the runner prints `listening` and stops them on a signal. */
-  serve(context: ServeContext): Promise<ServerHandle>;
+  serve(context: ServeContext): Promise<Serving>;
   /** Talks to a server that is already running. */
   client(context: ClientContext): Promise<void>;
 }
@@ -50,6 +54,8 @@ export interface Lesson {
 /** Ports and hosts the standard flags default to. */
 export const DEFAULT_PORT = 50051;
 export const DEFAULT_HOST = '127.0.0.1';
+/** Where `client` mode connects unless the lesson or --target says otherwise. */
+export const DEFAULT_TARGET = `${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 const STANDARD_FLAGS: Record<Mode, Record<string, Flag>> = {
   demo: {},

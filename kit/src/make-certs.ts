@@ -1,7 +1,7 @@
 // `pnpm certs`: makes the development certificates in certs/ (or CERTS_DIR), once.
 import { relative } from 'node:path';
-import { row } from '@course/01-unary';
 import { DEFAULT_CERTS_DIR, ensureCertificates, SERVER_NAMES } from './certs.js';
+import { row } from './out.js';
 
 const fromHere = relative(process.cwd(), DEFAULT_CERTS_DIR);
 const where = fromHere.startsWith('..') ? DEFAULT_CERTS_DIR.replace(/\/$/, '') : fromHere || '.';

@@ -13,7 +13,7 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 /** Where `pnpm certs` writes, unless CERTS_DIR says otherwise. */
-export const DEFAULT_CERTS_DIR = process.env.CERTS_DIR ?? fileURLToPath(new URL('../../../certs/', import.meta.url));
+export const DEFAULT_CERTS_DIR = process.env.CERTS_DIR ?? fileURLToPath(new URL('../../certs/', import.meta.url));
 
 /** Names the server certificate must cover: what clients dial in this course. */
 export const SERVER_NAMES = ['localhost', '127.0.0.1'];
