@@ -10,6 +10,8 @@ const steps = readdirSync('steps', { withFileTypes: true })
 
 export default defineConfig({
   test: {
+    // The real servers and clients the tests drive (Prometheus, Python grpcio, ...): installed or named first.
+    globalSetup: ['kit/src/test-setup.ts'],
     projects: [
       ...steps.map((name) => ({
         test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },

@@ -11,14 +11,16 @@ export function isServiceError(err: unknown): err is grpc.ServiceError {
  * timestamp, a "Resolution note" and OpenSSL's full error string.
  */
 export function tidyDetails(details: string): string {
-  return details
-    .replace(/^No connection established\. Last error: (Error: )?/, '')
-    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
-    .replace(/\.?\s*Resolution note:.*$/s, '')
-    // Node 24 appends advice about the system CA store: not the course's fix (trust certs/ca.crt).
-    .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
-    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
-    .trim();
+  return (
+    details
+      .replace(/^No connection established\. Last error: (Error: )?/, '')
+      .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+      .replace(/\.?\s*Resolution note:.*$/s, '')
+      // Node 24 appends advice about the system CA store: not the course's fix (trust certs/ca.crt).
+      .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
+      .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
+      .trim()
+  );
 }
 
 /** "INVALID_ARGUMENT: name is required": a status as a person reads it. */
