@@ -210,34 +210,58 @@ def handled_totals(urls):
 
 def sigterm_with_streams_open(pid, pb, stub, channel, features, metadata):
     """Opens every stream the lesson has, sends SIGTERM, and reports how each one ended."""
-    ended = {}
-    stream = member = watch = None
-    if "stream" in features:
-        stream = stub.StreamGreetings(pb.HelloRequest(name="Python", count=DRAINED_COUNT), timeout=TIMEOUT * 2, metadata=metadata)
-        next(stream)
-    if "chat" in features:
+    opened, ended = [], {}
+
+    def open_stream(label, start):
+        try:
+            opened.append((label, start()))
+        except grpc.RpcError as err:
+            ended[label] = f"did not open: {failure(err)}"
+
+    def greetings():
+        call = stub.StreamGreetings(pb.HelloRequest(name="Python", count=DRAINED_COUNT), timeout=TIMEOUT * 2, metadata=metadata)
+        next(call)
+        return lambda: f"{1 + len(list(call))} greetings, OK"
+
+    def chat():
         member = ChatMember(stub, pb, "cy", metadata)
         member.say("still here")
-        member.receive()
-    if "health" in features:
+        try:
+            member.receive()
+        except grpc.RpcError:
+            member.outgoing.put(None)
+            raise
+        return lambda: member.rest()[1]
+
+    def watch():
         import health_pb2
         import health_pb2_grpc
 
-        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT * 2)
-        seen = [next(watch).status]
+        name = health_pb2.HealthCheckResponse.ServingStatus.Name
+        call = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT * 2)
+        before = name(next(call).status)
+
+        def after():
+            # The Watch would hold the drain for the whole grace period: done once it has seen the change.
+            status = name(next(call).status)
+            call.cancel()
+            return [before, status]
+
+        return after
+
+    if "stream" in features:
+        open_stream(f"StreamGreetings × {DRAINED_COUNT}", greetings)
+    if "chat" in features:
+        open_stream("Chat", chat)
+    if "health" in features:
+        open_stream("health Watch", watch)
     os.kill(pid, signal.SIGTERM)
-    if watch is not None:
-        seen.append(next(watch).status)
-        watch.cancel()
-        ended["health Watch"] = [health_pb2.HealthCheckResponse.ServingStatus.Name(s) for s in seen]
-    if member is not None:
-        ended["Chat"] = member.rest()[1]
-    if stream is not None:
+    # Health changes first, then the room closes, and the stream ends last, when it has drained.
+    for label, finish in reversed(opened):
         try:
-            rest = list(stream)
-            ended[f"StreamGreetings × {DRAINED_COUNT}"] = f"{1 + len(rest)} greetings, OK"
+            ended[label] = finish()
         except grpc.RpcError as err:
-            ended[f"StreamGreetings × {DRAINED_COUNT}"] = failure(err)
+            ended[label] = failure(err)
     return ended
 
 
