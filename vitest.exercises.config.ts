@@ -3,5 +3,11 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['steps/*/exercises/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+  test: {
+    include: ['steps/*/exercises/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // A failed check's line shows what was expected and what came, whole (vitest cuts at 40 characters).
+    chaiConfig: { truncateThreshold: 300 },
+  },
 });

@@ -12,3 +12,9 @@ export async function howItEnded(call: Promise<unknown>): Promise<string> {
     return describeStatus(err);
   }
 }
+
+/** "exit 0", or the exit code and the first line of stderr: "exit 2: error: unknown flag --stop-after for client". */
+export function exitLine({ code, stderr }: { code: number | null; stderr: string }): string {
+  const first = stderr.trim().split('\n')[0] ?? '';
+  return code === 0 ? 'exit 0' : `exit ${code}${first ? `: ${first}` : ''}`;
+}
