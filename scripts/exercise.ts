@@ -153,7 +153,7 @@ async function runOne(exercise: Exercise): Promise<number> {
   for (const error of errors) row('FAIL', pc.red(error));
   const good = checks.filter((c) => c.passed).length;
   const ok = run !== undefined && passed(run);
-  const tail = ok ? pc.green('all pass') : `edit ${exercise.stepDir}/src, then run it again`;
+  const tail = ok ? pc.green('solved') : `the exercise is in ${exercise.stepDir}/README.md, under Exercises`;
   row('', `${good} of ${checks.length} checks pass: ${tail}`);
   return ok ? 0 : 1;
 }
