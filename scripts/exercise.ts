@@ -80,7 +80,7 @@ export function reasonOf(error: ErrorLike | undefined, base = root): string {
     .split('\n')[0]
     ?.replace(/\s*\/\/ (Object\.is|deep) equality$/, '')
     .trim();
-  if (error?.name === 'AssertionError' || /^Test timed out/.test(message ?? '')) return message ?? 'failed';
+  if (error?.name === 'AssertionError' || error?.name === 'CheckError' || /^Test timed out/.test(message ?? '')) return message ?? 'failed';
   const frame = error?.stack
     ?.split('\n')
     .map((l) => /\((\/[^)]+):(\d+):\d+\)$|at (\/\S+):(\d+):\d+$/.exec(l.trim()))
