@@ -79,6 +79,8 @@ export function reasonOf(error: ErrorLike | undefined, base = root): string {
   const message = (error?.message ?? 'failed')
     .split('\n')[0]
     ?.replace(/\s*\/\/ (Object\.is|deep) equality$/, '')
+    // chai writes 0 as +0 (to tell it from -0): a person expects 0.
+    .replace(/(?<![\w.])\+0(?![\w.])/g, '0')
     .trim();
   if (error?.name === 'AssertionError' || error?.name === 'CheckError' || /^Test timed out/.test(message ?? '')) return message ?? 'failed';
   const frame = error?.stack
