@@ -3,7 +3,7 @@
 // and lint. Runs in a scratch copy of this working tree, so the lessons here are never touched.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type CheckRun, type Exercise, exercises, passed, root, runChecks } from './exercise.js';
 
@@ -15,6 +15,8 @@ function report(what: string, failure?: string): void {
   process.stdout.write(`  ${failure === undefined ? 'ok  ' : 'FAIL'}  ${what}\n`);
   if (failure !== undefined) process.stdout.write(`${failure.replace(/^/gm, '        ')}\n`);
 }
+
+const since = (started: number) => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 export const solutionFile = (e: Exercise) => join('solutions', `${e.id.replace('.', '-')}.patch`);
 
@@ -85,12 +87,40 @@ function describeFailures(checks: CheckRun): string {
   return [...checks.errors, ...failed].join('\n') || 'no check ran';
 }
 
+async function solve(e: Exercise, scratch: string): Promise<void> {
+  const patch = resolve(root, solutionFile(e));
+  const conflict = git(scratch, ['apply', '--check', patch]);
+  if (conflict) {
+    report(`${e.id} passes with ${solutionFile(e)}`, `the patch no longer applies (regenerate it: see solutions/README.md):\n${conflict}`);
+    return;
+  }
+  git(scratch, ['apply', patch]);
+  const solvedStarted = performance.now();
+  const types = run(scratch, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
+  const result = await runChecks([e.file], scratch).then(
+    (runs) => runs.get(e.file) ?? { checks: [], errors: ['did not run'] },
+    (err: unknown) => ({ checks: [], errors: [`vitest failed: ${(err as Error).message}`] }),
+  );
+  report(
+    `${e.id} passes with ${solutionFile(e)} (${result.checks.length} checks, ${since(solvedStarted)})`,
+    passed(result) ? undefined : describeFailures(result),
+  );
+  const typeErrors = await types;
+  const lint = await run(scratch, join(root, 'node_modules/.bin/biome'), ['check', ...patchedFiles(patch)]);
+  report(`${e.id}'s solution typechecks and lints`, typeErrors ?? lint);
+  const undo = git(scratch, ['apply', '-R', patch]);
+  if (undo) throw new Error(`could not take ${solutionFile(e)} back out of the scratch copy: ${undo}`);
+}
+
 export async function verify(args: string[]): Promise<number> {
   const started = performance.now();
   const json = args.indexOf('--json');
   const jsonFile = json >= 0 ? args.splice(json, 2)[1] : undefined;
-  if ((json >= 0 && !jsonFile) || args.some((a) => a.startsWith('-'))) {
-    process.stderr.write('error: usage: pnpm exercise --verify [--json FILE] [NN.K ...]\n');
+  const jobsAt = args.indexOf('--jobs');
+  const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : String(Math.min(2, availableParallelism()));
+  const jobs = Number(jobsText);
+  if ((json >= 0 && !jsonFile) || !/^[1-9]\d*$/.test(jobsText ?? '') || args.some((a) => a.startsWith('-'))) {
+    process.stderr.write('error: usage: pnpm exercise --verify [--json FILE] [--jobs N] [NN.K ...]\n');
     return 2;
   }
   const all = exercises().filter((e) => args.length === 0 || args.includes(e.id));
@@ -111,12 +141,14 @@ export async function verify(args: string[]): Promise<number> {
     for (const f of orphans) report(`solutions/${f} belongs to an exercise`, 'no such exercise');
   }
 
-  const scratch = scratchCopy();
+  // One scratch copy per job: a solution applied in one never leaks into another's checks.
+  const scratches = Array.from({ length: Math.max(1, Math.min(jobs, withSolution.length)) }, scratchCopy);
   try {
     // Unsolved: every check file at once; each must load, and at least one of its checks must fail.
+    const unsolvedStarted = performance.now();
     const unsolved = await runChecks(
       all.map((e) => e.file),
-      scratch,
+      scratches[0],
     );
     for (const e of all) {
       const result = unsolved.get(e.file) ?? { checks: [], errors: ['did not run'] };
@@ -131,36 +163,17 @@ export async function verify(args: string[]): Promise<number> {
               : undefined;
       report(`${e.id} fails unsolved (${failing} of ${result.checks.length} checks fail)`, problem);
     }
+    process.stdout.write(`        (${all.length} exercises unsolved in ${since(unsolvedStarted)})\n`);
 
-    // Solved: one solution at a time, applied, checked, typechecked and linted, then taken back.
-    for (const e of withSolution) {
-      const patch = resolve(root, solutionFile(e));
-      const conflict = git(scratch, ['apply', '--check', patch]);
-      if (conflict) {
-        report(
-          `${e.id} passes with ${solutionFile(e)}`,
-          `the patch no longer applies (regenerate it: see solutions/README.md):\n${conflict}`,
-        );
-        continue;
-      }
-      git(scratch, ['apply', patch]);
-      const types = run(scratch, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
-      const result = await runChecks([e.file], scratch).then(
-        (runs) => runs.get(e.file) ?? { checks: [], errors: ['did not run'] },
-        (err: unknown) => ({ checks: [], errors: [`vitest failed: ${(err as Error).message}`] }),
-      );
-      report(
-        `${e.id} passes with ${solutionFile(e)} (${result.checks.length} checks)`,
-        passed(result) ? undefined : describeFailures(result),
-      );
-      const typeErrors = await types;
-      const lint = await run(scratch, join(root, 'node_modules/.bin/biome'), ['check', ...patchedFiles(patch)]);
-      report(`${e.id}'s solution typechecks and lints`, typeErrors ?? lint);
-      const undo = git(scratch, ['apply', '-R', patch]);
-      if (undo) throw new Error(`could not take ${solutionFile(e)} back out of the scratch copy: ${undo}`);
-    }
+    // Solved: each job takes the next solution, applies it, checks, typechecks and lints, then takes it back.
+    const queue = [...withSolution];
+    await Promise.all(
+      scratches.map(async (scratch) => {
+        for (let e = queue.shift(); e; e = queue.shift()) await solve(e, scratch);
+      }),
+    );
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    for (const scratch of scratches) rmSync(scratch, { recursive: true, force: true });
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(`${count.passed} passed, ${count.failed} failed (${all.length} exercises, ${seconds} s)\n`);

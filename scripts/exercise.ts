@@ -135,7 +135,12 @@ function usageError(message: string): number {
 }
 
 function list(all: Exercise[]): void {
-  for (const e of all) row(e.id, e.summary);
+  for (const lesson of new Set(all.map((e) => e.lesson))) {
+    const ofLesson = all.filter((e) => e.lesson === lesson);
+    const title = JSON.parse(readFileSync(join(root, ofLesson[0]?.stepDir ?? '', 'package.json'), 'utf8')).course?.title ?? '';
+    process.stdout.write(`${pc.bold(`lesson ${lesson}`)} ${pc.dim('·')} ${title}\n`);
+    for (const e of ofLesson) row(e.id, e.summary);
+  }
 }
 
 async function runOne(exercise: Exercise): Promise<number> {
