@@ -149,7 +149,10 @@ export async function verify(args: string[]): Promise<number> {
     const unsolved = await runChecks(
       all.map((e) => e.file),
       scratches[0],
-    );
+    ).catch((err: unknown) => {
+      report('the unsolved run', `vitest failed: ${(err as Error).message}`);
+      return new Map<string, CheckRun>();
+    });
     for (const e of all) {
       const result = unsolved.get(e.file) ?? { checks: [], errors: ['did not run'] };
       const failing = result.checks.filter((c) => !c.passed).length;

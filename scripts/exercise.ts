@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { pc, row } from '@course/kit';
 import type { TestCase, TestModule } from 'vitest/node';
 import { createVitest } from 'vitest/node';
@@ -76,19 +77,26 @@ interface ErrorLike {
  * the lesson, say) is a bug in the code under test, so its line also names where it was thrown.
  */
 export function reasonOf(error: ErrorLike | undefined, base = root): string {
-  const message = (error?.message ?? 'failed')
-    .split('\n')[0]
-    ?.replace(/\s*\/\/ (Object\.is|deep) equality$/, '')
+  const text = stripVTControlCharacters(error?.message ?? 'failed');
+  const [first = 'failed', second] = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  // "Transform failed with 1 error:" says nothing by itself: the line after it does.
+  const message = (first.endsWith(':') && second ? `${first} ${second}` : first)
+    .replace(/\s*\/\/ (Object\.is|deep) equality$/, '')
     // chai writes 0 as +0 (to tell it from -0): a person expects 0.
-    .replace(/(?<![\w.])\+0(?![\w.])/g, '0')
-    .trim();
-  if (error?.name === 'AssertionError' || error?.name === 'CheckError' || /^Test timed out/.test(message ?? '')) return message ?? 'failed';
+    .replace(/(?<![\w.])\+0(?![\w.])/g, '0');
+  if (error?.name === 'AssertionError' || error?.name === 'CheckError' || /^Test timed out/.test(message)) return message;
+  // A syntax error's code frame names the place as [ file:line:col ]; a thrown error's stack does.
+  const framed = /\[\s*([^\s\]]+):(\d+):\d+\s*\]/.exec(text);
   const frame = error?.stack
     ?.split('\n')
     .map((l) => /\((\/[^)]+):(\d+):\d+\)$|at (\/\S+):(\d+):\d+$/.exec(l.trim()))
     .find((m) => m && !(m[1] ?? m[3] ?? '').includes('node_modules'));
-  const where = frame ? ` (${relative(base, frame[1] ?? frame[3] ?? '')}:${frame[2] ?? frame[4]})` : '';
-  return `${error?.name && !message?.startsWith(error.name) ? `${error.name}: ` : ''}${message}${where}`;
+  const file = framed?.[1] ?? (frame ? relative(base, frame[1] ?? frame[3] ?? '') : undefined);
+  const where = file ? ` (${file}:${framed?.[2] ?? frame?.[2] ?? frame?.[4]})` : '';
+  return `${error?.name && !message.startsWith(error.name) ? `${error.name}: ` : ''}${message}${where}`;
 }
 
 /** Runs the given check files under base with vitest; returns each file's checks and errors, by file. */
@@ -161,7 +169,7 @@ async function runOne(exercise: Exercise): Promise<number> {
   const good = checks.filter((c) => c.passed).length;
   const ok = run !== undefined && passed(run);
   const tail = ok ? pc.green('solved') : `the exercise is in ${exercise.stepDir}/README.md, under Exercises`;
-  row('', `${good} of ${checks.length} checks pass: ${tail}`);
+  row('', checks.length === 0 ? 'no check could run: the error above comes first' : `${good} of ${checks.length} checks pass: ${tail}`);
   return ok ? 0 : 1;
 }
 
