@@ -148,7 +148,7 @@ export async function verify(args: string[]): Promise<number> {
     const unsolvedStarted = performance.now();
     const unsolved = await runChecks(
       all.map((e) => e.file),
-      scratches[0],
+      scratches[0] ?? '(no scratch copy)',
     ).catch((err: unknown) => {
       report('the unsolved run', `vitest failed: ${(err as Error).message}`);
       return new Map<string, CheckRun>();
