@@ -119,7 +119,7 @@ function joinNegativeValues(args: string[], declared: Record<string, Flag>): str
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     const next = args[i + 1];
-    if (declared[arg.slice(2)]?.type === 'string' && arg.startsWith('--') && next !== undefined && /^-\d/.test(next)) {
+    if (arg.startsWith('--') && declared[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       joined.push(`${arg}=${next}`);
       i++;
     } else joined.push(arg);
