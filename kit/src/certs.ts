@@ -2,9 +2,9 @@
 // localhost and 127.0.0.1, and a client certificate, made with @peculiar/x509
 // on Node's WebCrypto, so `pnpm certs` works the same on Linux, macOS and Windows.
 
-import { KeyObject, webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
@@ -115,10 +115,74 @@ export interface Certificates {
   client: { cert: Buffer; key: Buffer };
 }
 
+/** What `pnpm certs` and the lessons say to do about a certificate file they cannot use. */
+export const MAKE_CERTS = 'run `pnpm certs` to make new ones';
+
+/** A certificate file that is missing or cannot be used: one line naming it and the fix, no stack. */
+export class CertificateError extends Error {
+  readonly code = 'ECERTS';
+}
+
+/** A path as a person at the repo root types it: certs/ca.crt rather than /home/.../certs/ca.crt. */
+export function shownPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere === '' || fromHere.startsWith('..') ? path : fromHere;
+}
+
+type Pem = 'certificate' | 'key';
+
+/** A file's content, or what is wrong with it: missing, unreadable, empty, or not PEM of its kind. */
+function inspectFile(path: string, kind: Pem): { content: Buffer } | { missing: boolean; problem: string } {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true, problem: 'is missing' } : { missing: false, problem: `cannot be read (${code})` };
+  }
+  if (content.length === 0) return { missing: false, problem: 'is empty' };
+  try {
+    if (kind === 'key') createPrivateKey(content);
+    else new x509.X509Certificate(content.toString('utf8'));
+  } catch {
+    return { missing: false, problem: kind === 'key' ? 'is not a PEM private key' : 'is not a PEM certificate' };
+  }
+  return { content };
+}
+
+/** Reads one certificate or key, or throws a CertificateError naming the file and saying how to fix it. */
+function readPem(path: string, kind: Pem, fix: string): Buffer {
+  const file = inspectFile(path, kind);
+  if ('content' in file) return file.content;
+  throw new CertificateError(`${shownPath(path)} ${file.problem}: ${fix}`);
+}
+
 export function loadCertificates(dir: string = DEFAULT_CERTS_DIR): Certificates {
   const paths = certPaths(dir);
-  const read = (p: { cert: string; key: string }) => ({ cert: readFileSync(p.cert), key: readFileSync(p.key) });
-  return { ca: readFileSync(paths.ca.cert), server: read(paths.server), client: read(paths.client) };
+  const read = (p: { cert: string; key: string }) => ({
+    cert: readPem(p.cert, 'certificate', MAKE_CERTS),
+    key: readPem(p.key, 'key', MAKE_CERTS),
+  });
+  return { ca: readPem(paths.ca.cert, 'certificate', MAKE_CERTS), server: read(paths.server), client: read(paths.client) };
+}
+
+/** What a client reads: the CA it trusts and, for mTLS, its own certificate. */
+export interface ClientCertificates {
+  ca: Buffer;
+  client?: { cert: Buffer; key: Buffer };
+}
+
+/**
+ * Reads a client's certificates and never makes any: a new CA made here would
+ * not be the one the running server's certificate comes from, and every call
+ * would fail verification.
+ */
+export function loadClientCertificates(dir: string = DEFAULT_CERTS_DIR, { mtls = false } = {}): ClientCertificates {
+  const paths = certPaths(dir);
+  const fix = 'run `pnpm certs`, then restart the server so that both use the new CA';
+  const ca = readPem(paths.ca.cert, 'certificate', fix);
+  if (!mtls) return { ca };
+  return { ca, client: { cert: readPem(paths.client.cert, 'certificate', fix), key: readPem(paths.client.key, 'key', fix) } };
 }
 
 function write(path: string, content: string, secret: boolean): void {
@@ -146,14 +210,31 @@ export async function makeCertificates(dir: string = DEFAULT_CERTS_DIR): Promise
   }
 }
 
+function files(dir: string): [string, Pem][] {
+  return Object.values(certPaths(dir)).flatMap((p): [string, Pem][] => [
+    [p.cert, 'certificate'],
+    [p.key, 'key'],
+  ]);
+}
+
+/** The first file in dir that exists but cannot be used, with what is wrong with it. */
+export function unusableFile(dir: string): { path: string; problem: string } | undefined {
+  for (const [path, kind] of files(dir)) {
+    const file = inspectFile(path, kind);
+    if (!('content' in file) && !file.missing) return { path, problem: file.problem };
+  }
+  return undefined;
+}
+
 /** Why dir's certificates cannot be used as they are, or undefined if they can. */
 export function problemWith(dir: string): string | undefined {
-  const paths = certPaths(dir);
-  const missing = Object.values(paths)
-    .flatMap((p) => [p.cert, p.key])
-    .find((f) => !existsSync(f));
-  if (missing) return `${missing} is missing`;
-  const server = new x509.X509Certificate(readFileSync(paths.server.cert, 'utf8'));
+  let server: x509.X509Certificate | undefined;
+  for (const [path, kind] of files(dir)) {
+    const file = inspectFile(path, kind);
+    if (!('content' in file)) return `${shownPath(path)} ${file.problem}`;
+    if (path === certPaths(dir).server.cert) server = new x509.X509Certificate(file.content.toString('utf8'));
+  }
+  if (!server) return undefined;
   if (server.notAfter.getTime() < Date.now() + 7 * DAY) return 'the server certificate expires within a week';
   const san = server.getExtension(x509.SubjectAlternativeNameExtension);
   const names = san?.names.items.map((n) => n.value) ?? [];
@@ -161,8 +242,18 @@ export function problemWith(dir: string): string | undefined {
   return uncovered ? `the server certificate does not cover ${uncovered}` : undefined;
 }
 
-/** Makes certificates in dir unless usable ones are already there; says which it did. */
-export async function ensureCertificates(dir: string = DEFAULT_CERTS_DIR): Promise<{ made: boolean; reason?: string }> {
+/**
+ * Makes certificates in dir unless usable ones are already there; says which it did.
+ * A file that is there but unreadable may be one of yours, so it is replaced
+ * only when asked (`repair`, which `pnpm certs` sets); otherwise this throws a
+ * CertificateError naming it.
+ */
+export async function ensureCertificates(
+  dir: string = DEFAULT_CERTS_DIR,
+  { repair = false } = {},
+): Promise<{ made: boolean; reason?: string }> {
+  const unusable = repair ? undefined : unusableFile(dir);
+  if (unusable) throw new CertificateError(`${shownPath(unusable.path)} ${unusable.problem}: ${MAKE_CERTS}`);
   const reason = problemWith(dir);
   if (reason === undefined) return { made: false };
   await makeCertificates(dir);

@@ -11,17 +11,33 @@ export function isServiceError(err: unknown): err is grpc.ServiceError {
  * timestamp, a "Resolution note" and OpenSSL's full error string.
  */
 export function tidyDetails(details: string): string {
-  return (
-    details
-      .replace(/^No connection established\. Last error: (Error: )?/, '')
-      .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
-      .replace(/\.?\s*Resolution note:.*$/s, '')
-      // Node 24 appends advice about the system CA store: not the course's fix (trust certs/ca.crt).
-      .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
-      .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
-      .trim()
-  );
+  const tidy = details
+    .replace(/^No connection established\. Last error: (Error: )?/, '')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\.?\s*Resolution note:.*$/s, '')
+    // Node 24 appends advice about the system CA store: not the course's fix (trust certs/ca.crt).
+    .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
+    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]+:([^:]+):.*/s, '$1')
+    .trim();
+  // OpenSSL's words for a TLS handshake that was answered in plaintext.
+  return tidy === 'wrong version number' ? `${tidy} (is the server speaking TLS?)` : tidy;
 }
+
+const BIND_FAILED = /^No address added out of total \d+ resolved$/;
+
+/**
+ * grpc-js's own logger (stderr, "E "/"I "/"D " before each line) without the
+ * line it logs when bindAsync fails: the course reports that failure itself,
+ * with the address, in one line (lesson 01's startServer). Install it with
+ * grpc.setLogger; every other line, errors included, is written as before.
+ */
+export const grpcLogger: Partial<Console> = {
+  error: (message?: unknown, ...rest: unknown[]) => {
+    if (!BIND_FAILED.test(String(message))) console.error(`E ${message}`, ...rest);
+  },
+  info: (message?: unknown, ...rest: unknown[]) => console.error(`I ${message}`, ...rest),
+  debug: (message?: unknown, ...rest: unknown[]) => console.error(`D ${message}`, ...rest),
+};
 
 /** "INVALID_ARGUMENT: name is required": a status as a person reads it. */
 export function describeStatus(err: grpc.ServiceError): string {

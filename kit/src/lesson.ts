@@ -77,6 +77,11 @@ const MODE_TEXT: Record<Mode, string> = {
 /** An error in how the step was invoked: one line and the usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** A setting (an environment variable) that cannot be used: one line, exit code 2, no usage (it is not a flag). */
+export class ConfigError extends Error {
+  readonly code = 'ECONFIG';
+}
+
 function flagsOf(lesson: Lesson, mode: Mode): Record<string, Flag> {
   const flags = { ...STANDARD_FLAGS[mode], ...lesson.flags?.[mode] };
   if (mode === 'client' && flags.target) {
@@ -101,8 +106,25 @@ export function usage(lesson: Lesson): string {
 /** A flag value that must be a whole number above zero. */
 export function parsePositiveInt(value: string | boolean | undefined, source: string): number {
   const text = String(value);
-  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError(`${source} must be a whole number above 0, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError(`${source} must be a positive whole number, got '${text}'`);
   return Number(text);
+}
+
+/**
+ * parseArgs reads `--count -1` as a flag with no value followed by a flag `-1`;
+ * joining them (`--count=-1`) lets the flag's own check say what is wrong with -1.
+ */
+function joinNegativeValues(args: string[], declared: Record<string, Flag>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const next = args[i + 1];
+    if (arg.startsWith('--') && declared[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 function parsePort(text: string, source: string): number {
@@ -125,8 +147,11 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: Mode; v
     ]),
   );
   try {
-    const { values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, declared), options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (modes are demo, serve, client)`);
+    // grpc-js throws "Could not parse target name" (with a stack) for an empty target.
+    if (typeof values.target === 'string' && values.target.trim() === '')
+      throw new UsageError(`--target needs an address such as localhost:${DEFAULT_PORT}, got '${values.target}'`);
     return { mode, values: values as Flags, help: false };
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -191,6 +216,10 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${pcErr.red('error:')} ${err.message}\n\n${usage(lesson)}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${pcErr.red('error:')} ${err.message}\n`);
       return 2;
     }
     // Expected failures (a status from the server, a port in use) get one line;

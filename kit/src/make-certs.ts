@@ -1,11 +1,10 @@
-// `pnpm certs`: makes the development certificates in certs/ (or CERTS_DIR), once.
-import { relative } from 'node:path';
-import { DEFAULT_CERTS_DIR, ensureCertificates, SERVER_NAMES } from './certs.js';
+// `pnpm certs`: makes the development certificates in certs/ (or CERTS_DIR), once,
+// and makes them again when a file is missing, unreadable or about to expire.
+import { DEFAULT_CERTS_DIR, ensureCertificates, SERVER_NAMES, shownPath } from './certs.js';
 import { row } from './out.js';
 
-const fromHere = relative(process.cwd(), DEFAULT_CERTS_DIR);
-const where = fromHere.startsWith('..') ? DEFAULT_CERTS_DIR.replace(/\/$/, '') : fromHere || '.';
-const { made, reason } = await ensureCertificates(DEFAULT_CERTS_DIR);
+const where = shownPath(DEFAULT_CERTS_DIR).replace(/\/$/, '') || '.';
+const { made, reason } = await ensureCertificates(DEFAULT_CERTS_DIR, { repair: true });
 if (made) {
   row('certs', `made in ${where}/ (${reason}): ca.crt, server.crt for ${SERVER_NAMES.join(' and ')}, client.crt`);
   row('', 'the .key files are readable by you only, and git ignores them');

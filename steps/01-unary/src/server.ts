@@ -1,8 +1,13 @@
 // A unary SayHello handler, and the start/stop helper every later step's server is built on.
 
+import { grpcLogger } from '@course/kit';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { greeterV1 } from './proto.js';
+
+// grpc-js logs a failed bind itself, before bindAsync's callback below reports
+// it with the address: this logger drops that one line and keeps all others.
+grpc.setLogger(grpcLogger);
 
 /** The longest name SayHello accepts: bounds the work and the reply size. */
 export const MAX_NAME_LENGTH = 100;
@@ -32,6 +37,13 @@ export interface StartOptions {
   stopTimeoutMs?: number;
 }
 
+/** Why a bind failed, from grpc-js's error: "address already in use", or its first line. */
+function bindFailure(err: Error): string {
+  // Node's listen errors end with the address, which the caller's line already names.
+  const first = /errors: \[listen [A-Z]+: ([^,\]]*?) \S+[,\]]/.exec(err.message)?.[1];
+  return first ?? err.message.split('\n')[0] ?? '';
+}
+
 /** Builds a server, binds it and starts it; resolves once it is listening. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   const { port = 0, host = '127.0.0.1', stopTimeoutMs = 5_000 } = options;
@@ -40,9 +52,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, credentials, (err, p) => {
-      // grpc-js's message names no address ("No address added out of total 1
-      // resolved"), and a port in use is an expected failure: say which.
-      if (err) reject(Object.assign(new Error(`cannot listen on ${host}:${port}: ${err.message.split('\n')[0]}`), { code: 'EBIND' }));
+      // grpc-js's message ("No address added out of total 1 resolved errors:
+      // [listen EADDRINUSE: address already in use 127.0.0.1:P]") hides the
+      // reason at its end, and a port in use is an expected failure: say it plainly.
+      if (err) reject(Object.assign(new Error(`cannot listen on ${host}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
       else resolve(p);
     });
   });

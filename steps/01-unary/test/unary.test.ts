@@ -1,7 +1,8 @@
 // SayHello through a real server on port 0 and a real channel: success, every
 // status the lesson teaches, deadlines and cancellation.
 
-import { isServiceError } from '@course/kit';
+import { fileURLToPath } from 'node:url';
+import { isServiceError, startLesson } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -154,4 +155,42 @@ describe('stop()', () => {
       client.close();
     }
   });
+});
+
+describe('a port in use', () => {
+  const step = fileURLToPath(new URL('..', import.meta.url));
+
+  it('stops `serve` with the course line only, nothing from grpc-js before it', async () => {
+    const taken = await startGreeterServer({ port: 0 });
+    try {
+      const { code, stdout, stderr } = await startLesson(step, ['serve', '--port', String(taken.port)]).exited;
+      expect({ code, stdout, stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: cannot listen on 127.0.0.1:${taken.port}: address already in use\n`,
+      });
+    } finally {
+      await taken.stop();
+    }
+  });
+
+  it('hides nothing else grpc-js logs', async () => {
+    const taken = await startGreeterServer({ port: 0 });
+    try {
+      const { stderr } = await startLesson(step, ['serve', '--port', String(taken.port)], {
+        env: { GRPC_TRACE: 'server', GRPC_VERBOSITY: 'DEBUG' },
+      }).exited;
+      expect(stderr).toMatch(/^D .*\| server \|/m);
+      expect(stderr).not.toContain('No address added');
+    } finally {
+      await taken.stop();
+    }
+  });
+});
+
+it("refuses `client --target ''` with one line and the usage, exit 2, no stack", async () => {
+  const { code, stderr } = await startLesson(fileURLToPath(new URL('..', import.meta.url)), ['client', '--target', '']).exited;
+  expect(code).toBe(2);
+  expect(stderr.split('\n')[0]).toBe("error: --target needs an address such as localhost:50051, got ''");
+  expect(stderr).not.toMatch(/^\s+at /m);
 });

@@ -4,9 +4,19 @@ import { deadlineIn } from '@course/01-unary';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply';
 import type * as grpc from '@grpc/grpc-js';
+import { DEFAULT_COUNT, DEFAULT_INTERVAL_MS } from './server.js';
 
-/** A stream's deadline covers all of it, so it is longer than a unary call's. */
-export const STREAM_DEADLINE_MS = 30_000;
+/** What a stream's deadline allows beyond the server's pacing: connecting, and a reader that falls behind. */
+export const STREAM_DEADLINE_MARGIN_MS = 10_000;
+
+/**
+ * A stream's deadline covers all of it, so it grows with the count: the
+ * server paces greetings `intervalMs` apart, and a fixed deadline would cut
+ * a long stream off halfway.
+ */
+export function streamDeadlineMs(count: number, intervalMs = DEFAULT_INTERVAL_MS): number {
+  return (count || DEFAULT_COUNT) * intervalMs + STREAM_DEADLINE_MARGIN_MS;
+}
 
 export function streamGreetings(
   client: GreeterClient,
@@ -14,5 +24,5 @@ export function streamGreetings(
   count: number,
   options: grpc.CallOptions = {},
 ): grpc.ClientReadableStream<HelloReply__Output> {
-  return client.StreamGreetings({ name, count }, { deadline: deadlineIn(STREAM_DEADLINE_MS), ...options });
+  return client.StreamGreetings({ name, count }, { deadline: deadlineIn(streamDeadlineMs(count)), ...options });
 }

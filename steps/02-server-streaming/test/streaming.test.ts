@@ -6,7 +6,17 @@ import { isServiceError } from '@course/kit';
 import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_COUNT, MAX_COUNT, type StreamEvent, type StreamServerOptions, startGreeterServer, streamGreetings } from '../src/index.js';
+import {
+  DEFAULT_COUNT,
+  DEFAULT_INTERVAL_MS,
+  MAX_COUNT,
+  STREAM_DEADLINE_MARGIN_MS,
+  type StreamEvent,
+  type StreamServerOptions,
+  startGreeterServer,
+  streamDeadlineMs,
+  streamGreetings,
+} from '../src/index.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -110,5 +120,38 @@ describe('StreamGreetings', () => {
     // ignored write()'s false would have buffered thousands.
     const mostBuffered = Math.max(...events.map((e) => (e.type === 'sent' ? e.buffered : 0)));
     expect(mostBuffered).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('the stream deadline', () => {
+  it('grows with the count: interval × count + margin, so a long stream is not cut off', async () => {
+    // The server paces at 1 ms here, so 400 greetings arrive at once; the client
+    // still budgets for the default pacing a `serve` server uses (100 ms each).
+    const deadlines: number[] = [];
+    const server = await startGreeterServer({
+      stream: { intervalMs: 1 },
+      serverOptions: {
+        interceptors: [
+          (_, call) => {
+            deadlines.push(new Date(call.getDeadline()).getTime());
+            return new grpc.ServerInterceptingCall(call);
+          },
+        ],
+      },
+    });
+    const client = createGreeterClient(server.address);
+    cleanups.push(
+      () => server.stop(),
+      () => client.close(),
+    );
+    const sent = Date.now();
+    const { messages, error } = await collect(streamGreetings(client, 'Ada', 400));
+    expect(error).toBeUndefined();
+    expect(messages).toHaveLength(400);
+    const expected = 400 * DEFAULT_INTERVAL_MS + STREAM_DEADLINE_MARGIN_MS;
+    expect(expected).toBe(streamDeadlineMs(400));
+    // grpc-timeout carries the deadline to the server, rounded to what it can say.
+    expect(deadlines[0]).toBeGreaterThanOrEqual(sent + expected - 1_000);
+    expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + expected + 1_000);
   });
 });

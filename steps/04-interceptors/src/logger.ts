@@ -1,9 +1,13 @@
 // One pino logger per process: JSON lines for machines, a compact single line
 // for people (the demo, or a terminal), at the level LOG_LEVEL names.
+import { ConfigError } from '@course/kit';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger };
+
+/** The levels LOG_LEVEL may name: pino's, from the most to the least verbose, and silent. */
+export const LOG_LEVELS: readonly string[] = [...Object.keys(pino.levels.values), 'silent'];
 
 export interface LoggerOptions {
   level?: string;
@@ -18,12 +22,14 @@ export interface LoggerOptions {
 }
 
 export function createLogger({
-  level = process.env.LOG_LEVEL ?? 'info',
+  level = process.env.LOG_LEVEL || 'info',
   pretty: human = process.stdout.isTTY,
   destination,
   stacks = true,
   mixin,
 }: LoggerOptions = {}): Logger {
+  // pino's own refusal is a stack trace about "custom levels"; say which levels there are.
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
   const options: pino.LoggerOptions = {
     level,
     base: undefined,

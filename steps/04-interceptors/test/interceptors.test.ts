@@ -1,9 +1,10 @@
 // Logging, recovery and interceptor order, through a real server and channel.
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
-import { isServiceError } from '@course/kit';
+import { ConfigError, isServiceError, startLesson } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGreeterClient, createLogger, INTERNAL_MESSAGE, type LoggedServerOptions, startGreeterServer } from '../src/index.js';
@@ -267,5 +268,20 @@ describe('client interceptors', () => {
     expect(server.room.size).toBe(0);
     expect(deadlines[0]).toBeLessThan(Date.now() + 5_000);
     expect(deadlines[1]).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  const LEVELS_LINE = "LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got 'warning'";
+
+  it('names the levels there are when it is not one of them', () => {
+    expect(() => createLogger({ level: 'warning' })).toThrow(new ConfigError(LEVELS_LINE));
+  });
+
+  it('stops the client with that one line and exit 2, before it calls anyone', async () => {
+    const step = fileURLToPath(new URL('..', import.meta.url));
+    const { code, stdout, stderr } = await startLesson(step, ['client', '--target', '127.0.0.1:1'], { env: { LOG_LEVEL: 'warning' } })
+      .exited;
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `error: ${LEVELS_LINE}\n` });
   });
 });

@@ -3,6 +3,7 @@
 // caller's `x-user-id` then rides with the call in AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 
 /** The development token: accepted only outside production. */
@@ -11,10 +12,8 @@ export const DEV_TOKEN = 'dev-token';
 /** What the client is told when auth fails: never which part was wrong, never the token. */
 export const UNAUTHENTICATED_MESSAGE = 'missing or invalid bearer token';
 
-/** A configuration problem that stops the server from starting. */
-export class ConfigError extends Error {
-  readonly code = 'ECONFIG';
-}
+// A setting that stops the server from starting: the kit's runner prints it as one line, exit 2.
+export { ConfigError };
 
 /** The accepted token: AUTH_TOKEN, or the dev token outside production. */
 export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env): string {

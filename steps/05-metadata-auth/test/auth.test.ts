@@ -169,12 +169,12 @@ describe('the accepted token', () => {
     },
   );
 
-  it('keeps a production server with the default token from starting: exit 1, one line', async () => {
+  it('keeps a production server with the default token from starting: exit 2, one line', async () => {
     const server = startLesson(fileURLToPath(new URL('..', import.meta.url)), ['serve', '--port', '0'], {
       env: { NODE_ENV: 'production', AUTH_TOKEN: '' },
     });
     const { code, stdout, stderr } = await server.exited;
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stdout).not.toContain('listening');
     expect(stderr.trim()).toBe('error: AUTH_TOKEN must be set to a secret of your own when NODE_ENV=production');
   });

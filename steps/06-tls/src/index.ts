@@ -1,5 +1,5 @@
 // Lesson 06's public face: certificates, TLS credentials, and the server and client that use them.
 export * from './client.js';
 export * from './credentials.js';
-export { lesson as tlsLesson } from './lesson.js';
+export { clientMtlsFlag, lesson as tlsLesson } from './lesson.js';
 export * from './server.js';

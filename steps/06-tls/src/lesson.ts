@@ -5,12 +5,14 @@ import { createGreeterClient as createPlainClient, nameFlag, sayHello } from '@c
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { DEFAULT_PORT, type Lesson, row, show } from '@course/kit';
-import { DEFAULT_CERTS_DIR, ensureCertificates, loadCertificates } from '@course/kit/certs';
+import { DEFAULT_CERTS_DIR, ensureCertificates, loadCertificates, loadClientCertificates } from '@course/kit/certs';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { createGreeterClient } from './client.js';
-import { courseCertificates, startGreeterServer } from './server.js';
+import { startGreeterServer } from './server.js';
 
 const mtlsFlag = { type: 'boolean', description: 'mutual TLS: the client must present a certificate from our CA' } as const;
+/** `client --mtls`, which every later TLS lesson's client takes too. */
+export const clientMtlsFlag = { ...mtlsFlag, description: 'present the client certificate (for a server run with --mtls)' } as const;
 
 export const lesson: Lesson = {
   step: '06',
@@ -19,7 +21,7 @@ export const lesson: Lesson = {
   defaultTarget: `localhost:${DEFAULT_PORT}`,
   flags: {
     serve: { mtls: mtlsFlag },
-    client: { name: nameFlag, mtls: { ...mtlsFlag, description: 'present the client certificate (for a server run with --mtls)' } },
+    client: { name: nameFlag, mtls: clientMtlsFlag },
   },
   async demo() {
     const { made } = await ensureCertificates();
@@ -67,12 +69,9 @@ export const lesson: Lesson = {
     return startGreeterServer({ host, port, mtls, certs: loadCertificates() });
   },
   async client({ target, flags }) {
-    const certs = await courseCertificates();
-    const client = createGreeterClient(target, {
-      ca: certs.ca,
-      token: tokenFromEnv(),
-      ...(flags.mtls === true ? { client: certs.client } : {}),
-    });
+    // Read, never made: a CA made here would not be the one the running server's certificate comes from.
+    const { ca, client: cert } = loadClientCertificates(DEFAULT_CERTS_DIR, { mtls: flags.mtls === true });
+    const client = createGreeterClient(target, { ca, client: cert, token: tokenFromEnv() });
     try {
       row('SayHello', (await sayHello(client, String(flags.name))).message);
     } finally {

@@ -10,7 +10,7 @@ export interface TlsServerOptions extends AuthServerOptions {
   mtls?: boolean;
 }
 
-/** The course's certificates, made on first use. */
+/** The course's certificates, made on first use: for servers and demos (clients only read them: loadClientCertificates). */
 export async function courseCertificates(): Promise<Certificates> {
   await ensureCertificates();
   return loadCertificates();

@@ -1,12 +1,15 @@
 // TLS and mTLS through real handshakes, with certificates the test makes:
 // who is refused (plaintext, untrusted CA, expired certificate, no or foreign
-// client certificate, TLS 1.1) and who gets through; plus `pnpm certs`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// client certificate, TLS 1.1) and who gets through; plus what a learner
+// sees when the certificates or the server are not what the client expects.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { createGreeterClient as createPlainClient, sayHello } from '@course/01-unary';
+import { fileURLToPath } from 'node:url';
+import { createGreeterClient as createPlainClient, sayHello, startGreeterServer as startPlainServer } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
+import { startLesson } from '@course/kit';
 import { type Authority, type Certificates, createAuthority, ensureCertificates, issue, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -130,5 +133,46 @@ describe('mTLS', () => {
     const { target } = await server({ mtls: true });
     const result = await call(createGreeterClient(target, { ca: certs.ca, client: buf(foreign), token: TOKEN }));
     expect(result.code).toBe(grpc.status.UNAVAILABLE);
+  });
+});
+
+describe('what a learner sees', () => {
+  const step = fileURLToPath(new URL('..', import.meta.url));
+
+  it('a TLS client calling a plaintext server is asked whether the server speaks TLS', async () => {
+    // The client runs in its own process, as a learner runs it: in this one, grpc-js would
+    // keep the refused socket open after close(), and the plaintext server's stop() would wait on it.
+    const plain = await startPlainServer();
+    cleanups.push(() => plain.stop());
+    const { code, stderr } = await startLesson(step, ['client', '--target', `localhost:${plain.port}`], { env: { CERTS_DIR: dir } }).exited;
+    expect({ code, stderr }).toEqual({ code: 1, stderr: 'error: UNAVAILABLE: wrong version number (is the server speaking TLS?)\n' });
+  });
+
+  it('`client` never makes certificates: without ca.crt it names the file in one line and writes nothing', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'course-certs-'));
+    cleanups.push(() => rmSync(own, { recursive: true, force: true }));
+    await ensureCertificates(own);
+    rmSync(join(own, 'ca.crt'));
+    const before = readdirSync(own).sort();
+    const { code, stdout, stderr } = await startLesson(step, ['client', '--target', '127.0.0.1:1'], { env: { CERTS_DIR: own } }).exited;
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${join(own, 'ca.crt')} is missing: run \`pnpm certs\`, then restart the server so that both use the new CA\n`,
+    });
+    expect(readdirSync(own).sort()).toEqual(before);
+  });
+
+  it('`serve` with an unreadable certificate names it in one line and says to run `pnpm certs`', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'course-certs-'));
+    cleanups.push(() => rmSync(own, { recursive: true, force: true }));
+    await ensureCertificates(own);
+    writeFileSync(join(own, 'server.crt'), 'garbage\n');
+    const { code, stdout, stderr } = await startLesson(step, ['serve', '--port', '0'], { env: { CERTS_DIR: own } }).exited;
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${join(own, 'server.crt')} is not a PEM certificate: run \`pnpm certs\` to make new ones\n`,
+    });
   });
 });

@@ -6,8 +6,9 @@ import { nameFlag, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
-import { channelCredentials, courseCertificates, createGreeterClient, tlsLesson } from '@course/06-tls';
+import { channelCredentials, clientMtlsFlag, courseCertificates, createGreeterClient, tlsLesson } from '@course/06-tls';
 import { type Lesson, row, show } from '@course/kit';
+import { DEFAULT_CERTS_DIR, loadClientCertificates } from '@course/kit/certs';
 import { checkHealth, createHealthClient, listServices } from './probes.js';
 import { HEALTH_SERVICES, startGreeterServer } from './server.js';
 
@@ -20,6 +21,7 @@ export const lesson: Lesson = {
     serve: tlsLesson.flags?.serve,
     client: {
       name: nameFlag,
+      mtls: clientMtlsFlag,
       health: { type: 'boolean', description: 'ask grpc.health.v1.Health instead (no token needed)' },
       list: { type: 'boolean', description: 'list the services through reflection instead (no token needed)' },
     },
@@ -83,7 +85,8 @@ export const lesson: Lesson = {
   async client(context) {
     const { target, flags } = context;
     if (flags.health !== true && flags.list !== true) return tlsLesson.client(context);
-    const credentials = channelCredentials({ ca: (await courseCertificates()).ca });
+    // Probes carry no token, but with --mtls they still present the client certificate.
+    const credentials = channelCredentials(loadClientCertificates(DEFAULT_CERTS_DIR, { mtls: flags.mtls === true }));
     if (flags.list === true) {
       row('services', (await listServices(target, credentials)).join(', '));
       return;

@@ -1,11 +1,14 @@
 // Lesson 06's server plus grpc.health.v1.Health, server reflection (not in
 // production), and a graceful stop driven by health.
-import { greeterDefinition, LOADER_OPTIONS } from '@course/01-unary';
+import { readFileSync } from 'node:fs';
+import { LOADER_OPTIONS } from '@course/01-unary';
 import type { LoggedServerHandle } from '@course/04-interceptors';
 import { startGreeterServer as startTlsServer, type TlsServerOptions } from '@course/06-tls';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Message } from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { graceFromEnv, gracefulStop } from './shutdown.js';
 
 /** What health answers for: the whole server ("") and each service by name. */
@@ -16,15 +19,31 @@ export function isPublicMethod(path: string): boolean {
   return path.startsWith('/grpc.health.v1.Health/') || /^\/grpc\.reflection\.v1(alpha)?\.ServerReflection\//.test(path);
 }
 
+/** The services reflection describes: the ones this server serves. */
+export const REFLECTED_SERVICES = ['greeter.v1.Greeter', 'grpc.health.v1.Health'];
+
 /**
- * What reflection describes: Greeter and Health. (A package definition is a
- * plain object keyed by full names, so two merge with a spread.) Tools such
- * as grpcurl then call either without being handed a .proto file.
+ * The descriptor set `pnpm gen` builds with `buf build` from proto/ and
+ * grpc-health-check's health.proto (`pnpm check:gen` fails when it is stale).
  */
-export const describedServices: protoLoader.PackageDefinition = {
-  ...greeterDefinition,
-  ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS),
-};
+const descriptorSet = readFileSync(new URL('../api.binpb', import.meta.url));
+
+/**
+ * What reflection describes, as protoc-compatible compilers wrote it. The
+ * descriptors proto-loader makes itself are rebuilt from protobufjs, and
+ * strict clients (Python's descriptor pool, `buf curl`) refuse them: invented
+ * file names (greeter_v1.proto), a map entry named Statuses, relative type
+ * names. So each entry of the package definition carries the files from the
+ * set as they are; those files are all @grpc/reflection reads.
+ */
+export const describedServices: protoLoader.PackageDefinition = (() => {
+  const { file } = descriptor.FileDescriptorSet.decode(descriptorSet) as unknown as { file: Message[] };
+  const files = file.map((f) => Buffer.from(descriptor.FileDescriptorProto.encode(f).finish()));
+  const definition = protoLoader.loadFileDescriptorSetFromBuffer(descriptorSet, LOADER_OPTIONS);
+  const withFiles = (entry: protoLoader.AnyDefinition) =>
+    ('fileDescriptorProtos' in entry ? { ...entry, fileDescriptorProtos: files } : entry) as protoLoader.AnyDefinition;
+  return Object.fromEntries(Object.entries(definition).map(([name, entry]) => [name, withFiles(entry)]));
+})();
 
 /** Reflection tells anyone your whole API: on in development, off in production. */
 export function reflectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -52,7 +71,7 @@ export async function startGreeterServer(options: HealthServerOptions = {}): Pro
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
       health.addToServer(server);
-      if (reflection) new ReflectionService(describedServices).addToServer(server);
+      if (reflection) new ReflectionService(describedServices, { services: REFLECTED_SERVICES }).addToServer(server);
       options.register?.(server);
     },
   });

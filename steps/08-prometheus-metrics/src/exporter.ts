@@ -39,7 +39,15 @@ export async function startMetricsExporter(registry: Registry, { host, port }: M
     );
   });
   server.listen(port, host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+  try {
+    // once() rejects with the 'error' event's error, so a port in use lands here.
+    await once(server, 'listening');
+  } catch (err) {
+    // Node's "listen EADDRINUSE ... 127.0.0.1:9464" does not say which port this is, or what moves it.
+    const { code, message } = err as NodeJS.ErrnoException;
+    const why = code === 'EADDRINUSE' ? 'address already in use' : message;
+    throw Object.assign(new Error(`cannot serve metrics on ${host}:${port}: ${why} (METRICS_PORT moves the metrics port)`), { code });
+  }
   const bound = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
