@@ -63,6 +63,6 @@ it('starts in production with AUTH_TOKENS and no AUTH_TOKEN', async () => {
   expect(await startsWith({ NODE_ENV: 'production', AUTH_TOKENS: 'old-secret,new-secret' })).toBe('listening');
 });
 
-it('refuses to start in production when AUTH_TOKENS holds dev-token: exit 1, one line', async () => {
-  expect(await startsWith({ NODE_ENV: 'production', AUTH_TOKENS: 'new-secret,dev-token' })).toMatch(/^exit 1: error: .*AUTH_TOKENS/);
+it('refuses to start in production when AUTH_TOKENS holds dev-token, as it does for AUTH_TOKEN: exit 2, one line', async () => {
+  expect(await startsWith({ NODE_ENV: 'production', AUTH_TOKENS: 'new-secret,dev-token' })).toMatch(/^exit 2: error: .*AUTH_TOKENS/);
 });
