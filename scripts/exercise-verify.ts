@@ -1,4 +1,4 @@
-// `pnpm exercise --verify [--json FILE] [NN.K ...]`: every exercise's checks must fail on the lesson as it
+// `pnpm exercise --verify [--json FILE] [--jobs N] [NN.K ...]`: every exercise's checks must fail on the lesson as it
 // is and pass with its reference solution (solutions/NN-K.patch) applied; the solution must also typecheck
 // and lint. Runs in a scratch copy of this working tree, so the lessons here are never touched.
 import { execFileSync, spawn } from 'node:child_process';
@@ -117,7 +117,8 @@ export async function verify(args: string[]): Promise<number> {
   const json = args.indexOf('--json');
   const jsonFile = json >= 0 ? args.splice(json, 2)[1] : undefined;
   const jobsAt = args.indexOf('--jobs');
-  const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : String(Math.min(2, availableParallelism()));
+  // The checks mostly wait on servers and processes, so one job more than cores pays.
+  const jobsText = jobsAt >= 0 ? args.splice(jobsAt, 2)[1] : String(Math.min(4, availableParallelism() + 1));
   const jobs = Number(jobsText);
   if ((json >= 0 && !jsonFile) || !/^[1-9]\d*$/.test(jobsText ?? '') || args.some((a) => a.startsWith('-'))) {
     process.stderr.write('error: usage: pnpm exercise --verify [--json FILE] [--jobs N] [NN.K ...]\n');
@@ -149,6 +150,8 @@ export async function verify(args: string[]): Promise<number> {
     const unsolved = await runChecks(
       all.map((e) => e.file),
       scratches[0] ?? '(no scratch copy)',
+      // The checks mostly wait on servers and processes: more files at once than cores pays.
+      { maxWorkers: 2 * jobs },
     ).catch((err: unknown) => {
       report('the unsolved run', `vitest failed: ${(err as Error).message}`);
       return new Map<string, CheckRun>();

@@ -100,7 +100,11 @@ export function reasonOf(error: ErrorLike | undefined, base = root): string {
 }
 
 /** Runs the given check files under base with vitest; returns each file's checks and errors, by file. */
-export async function runChecks(files: string[], base = root, onLog?: (text: string) => void): Promise<Map<string, CheckRun>> {
+export async function runChecks(
+  files: string[],
+  base = root,
+  { onLog, maxWorkers }: { onLog?: (text: string) => void; maxWorkers?: number } = {},
+): Promise<Map<string, CheckRun>> {
   const runs = new Map<string, CheckRun>(files.map((f) => [f, { checks: [], errors: [] }]));
   const runOf = (module: TestModule) => runs.get(relative(base, module.moduleId)) ?? { checks: [], errors: [] };
   const vitest = await createVitest(
@@ -109,6 +113,7 @@ export async function runChecks(files: string[], base = root, onLog?: (text: str
       root: base,
       config: join(base, 'vitest.exercises.config.ts'),
       watch: false,
+      ...(maxWorkers ? { maxWorkers } : {}),
       reporters: [
         {
           onUserConsoleLog: (log) => onLog?.(log.content.trimEnd()),
@@ -153,7 +158,7 @@ function list(all: Exercise[]): void {
 
 async function runOne(exercise: Exercise): Promise<number> {
   process.stdout.write(`${pc.bold(`exercise ${exercise.id}`)} ${pc.dim('·')} ${exercise.summary}\n`);
-  const run = (await runChecks([exercise.file], root, (text) => row('console', pc.dim(text)))).get(exercise.file);
+  const run = (await runChecks([exercise.file], root, { onLog: (text) => row('console', pc.dim(text)) })).get(exercise.file);
   const { checks = [], errors = [] } = run ?? {};
   let explained = false;
   for (const check of checks) {
