@@ -50,16 +50,18 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const server = new grpc.Server(options.serverOptions);
   options.register(server);
   const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
+  // An IPv6 address is bracketed in a target, as in a URL: `[::1]:50051`.
+  const shown = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => {
+    server.bindAsync(`${shown}:${port}`, credentials, (err, p) => {
       // grpc-js's message ("No address added out of total 1 resolved errors:
       // [listen EADDRINUSE: address already in use 127.0.0.1:P]") hides the
       // reason at its end, and a port in use is an expected failure: say it plainly.
-      if (err) reject(Object.assign(new Error(`cannot listen on ${host}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
+      if (err) reject(Object.assign(new Error(`cannot listen on ${shown}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
       else resolve(p);
     });
   });
-  const address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const address = `${shown}:${bound}`;
   let stopping: Promise<void> | undefined;
   return {
     server,

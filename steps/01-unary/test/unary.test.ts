@@ -36,6 +36,18 @@ describe('SayHello', () => {
     await server.stop();
   });
 
+  it('listens on an IPv6 address, bracketed in its address', async () => {
+    const v6 = await startGreeterServer({ host: '::1', port: 0 });
+    const v6Client = createGreeterClient(v6.address);
+    try {
+      expect(v6.address).toBe(`[::1]:${v6.port}`);
+      expect((await sayHello(v6Client, 'Ada')).message).toBe('Hello, Ada!');
+    } finally {
+      v6Client.close();
+      await v6.stop();
+    }
+  });
+
   it('binds a real port when asked for port 0', () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.address).toBe(`127.0.0.1:${server.port}`);
