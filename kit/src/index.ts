@@ -4,5 +4,6 @@ export * from './child.js';
 export * from './errors.js';
 export * from './exercise.js';
 export * from './lesson.js';
+export * from './otlp.js';
 export * from './out.js';
 export * from './process.js';

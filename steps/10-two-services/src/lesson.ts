@@ -11,10 +11,12 @@ import { serveWith } from '@course/08-prometheus-metrics/lesson';
 import { traceFields } from '@course/09-tracing';
 import { lesson as tracingLesson } from '@course/09-tracing/lesson';
 import { freePort, type Lesson, parsePort, row, type ServerMode, show, startMode } from '@course/kit';
+import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import type { StoredEntry__Output } from '@course/proto/gen/logger/v1/StoredEntry';
+import type * as grpc from '@grpc/grpc-js';
 import { createLoggerClient, listEntries } from './logger-client.js';
-import { loggerTokenFromEnv, startLoggerServer } from './logger-service.js';
-import { startGreeterServer } from './server.js';
+import { type LoggerServerHandle, type LoggerServerOptions, loggerTokenFromEnv, startLoggerServer } from './logger-service.js';
+import { type LoggingGreeterHandle, type LoggingGreeterOptions, startGreeterServer } from './server.js';
 
 const STEP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -25,6 +27,18 @@ export const DEFAULT_LOGGER_PORT = 50052;
 export function describeEntry(e: StoredEntry__Output): string {
   const left = e.deadlineMs > 0 ? `${e.deadlineMs} ms left` : 'no deadline';
   return `#${e.sequence}  ${e.entry?.method}  "${e.entry?.text}"  from ${e.peer}, ${left}`;
+}
+
+/** `client --entries`: what the Logger at target keeps, a row an entry. */
+export async function showEntries(target: string, describe: (entry: StoredEntry__Output) => string): Promise<void> {
+  const client = createLoggerClient(target, { ca: (await courseCertificates()).ca, token: loggerTokenFromEnv() });
+  try {
+    const entries = await listEntries(client);
+    if (entries.length === 0) row('entries', 'none yet');
+    for (const entry of entries) row('entry', describe(entry));
+  } finally {
+    client.close();
+  }
 }
 
 /**
@@ -87,6 +101,42 @@ export function loggerMode(start: typeof startLoggerServer): ServerMode {
   };
 }
 
+export interface BothServers {
+  loggerServer: LoggerServerHandle;
+  greeter: LoggingGreeterHandle;
+  /** A client of the Greeter, with the course CA and AUTH_TOKEN. */
+  client: GreeterClient;
+}
+
+/**
+ * The demos of this lesson and the next: a Logger and a Greeter in this
+ * process on free ports, started with the given functions and options, a
+ * client, the body, and a clean stop whatever the body does.
+ */
+export async function withBothServers(
+  start: { logger: typeof startLoggerServer; greeter: typeof startGreeterServer },
+  options: { logger?: LoggerServerOptions; greeter?: Partial<LoggingGreeterOptions>; client?: grpc.ClientOptions },
+  body: (servers: BothServers) => Promise<void>,
+): Promise<void> {
+  const certs = await courseCertificates();
+  const token = tokenFromEnv();
+  const metricsAddress = { host: '127.0.0.1', port: 0 };
+  // The Logger's own log stays quiet: the lines shown are the Greeter's.
+  const loggerServer = await start.logger({ certs, logger: createLogger({ level: 'silent' }), metricsAddress, ...options.logger });
+  row('logger', `listening on ${loggerServer.address}`);
+  const greeter = await start.greeter({ certs, token, metricsAddress, loggerTarget: `localhost:${loggerServer.port}`, ...options.greeter });
+  row('greeter', `listening on ${greeter.address}, one channel to the Logger`);
+  const client = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token, channelOptions: options.client });
+  try {
+    await body({ loggerServer, greeter, client });
+  } finally {
+    client.close();
+    await greeter.stop();
+    await loggerServer.stop();
+  }
+  row('greeter', 'stopped');
+}
+
 export const lesson: Lesson = {
   ...tracingLesson,
   step: '10',
@@ -102,67 +152,42 @@ export const lesson: Lesson = {
       entries: { type: 'boolean', description: 'list what the Logger at --target keeps instead (token: LOGGER_TOKEN)' },
     },
   },
-  async demo() {
-    const certs = await courseCertificates();
-    // Only warnings: the Greeter's lines about greetings it could not log.
-    const logger = createLogger({ pretty: true, level: 'warn', mixin: traceFields });
-    const metricsAddress = { host: '127.0.0.1', port: 0 };
-    // The Logger's own log stays quiet: the lines shown are the Greeter's.
-    const loggerServer = await startLoggerServer({ certs, logger: createLogger({ level: 'silent' }), metricsAddress });
-    row('logger', `listening on ${loggerServer.address}`);
-    const greeter = await startGreeterServer({
-      certs,
-      logger,
-      metricsAddress,
-      token: tokenFromEnv(),
-      loggerTarget: `localhost:${loggerServer.port}`,
-    });
-    row('greeter', `listening on ${greeter.address}, one channel to the Logger`);
-    const client = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token: tokenFromEnv() });
-    try {
-      const names = Array.from({ length: 20 }, (_, i) => `guest ${i + 1}`);
-      await Promise.all(names.map((name) => sayHello(client, name)));
-      const kept = loggerServer.book.newest();
-      const peers = [...new Set(kept.map((e) => e.peer))];
-      row('greetings', `${names.length} at once → OK; the Logger kept ${kept.length} entries`);
-      row('', `from ${peers.length} connection${peers.length === 1 ? '' : 's'} (the Greeter's end: ${peers.join(', ')})`);
+  demo: () =>
+    withBothServers(
+      { logger: startLoggerServer, greeter: startGreeterServer },
+      // Only warnings: the Greeter's lines about greetings it could not log.
+      { greeter: { logger: createLogger({ pretty: true, level: 'warn', mixin: traceFields }) } },
+      async ({ loggerServer, client }) => {
+        const names = Array.from({ length: 20 }, (_, i) => `guest ${i + 1}`);
+        await Promise.all(names.map((name) => sayHello(client, name)));
+        const kept = loggerServer.book.newest();
+        const peers = [...new Set(kept.map((e) => e.peer))];
+        row('greetings', `${names.length} at once → OK; the Logger kept ${kept.length} entries`);
+        row('', `from ${peers.length} connection${peers.length === 1 ? '' : 's'} (the Greeter's end: ${peers.join(', ')})`);
 
-      await sayHello(client, 'Ada', { deadline: deadlineIn(200) });
-      row('deadline', `the caller gave 200 ms; the Logger's handler had ${loggerServer.book.newest(1)[0]?.deadlineMs} ms left`);
+        await sayHello(client, 'Ada', { deadline: deadlineIn(200) });
+        row('deadline', `the caller gave 200 ms; the Logger's handler had ${loggerServer.book.newest(1)[0]?.deadlineMs} ms left`);
 
-      // Two kinds of trouble, and a greeting through each.
-      const troubles: [string, () => Promise<void>, string, number][] = [
-        ['now takes 1 s to answer', async () => loggerServer.setLatency(1_000), 'Bob', 400],
-        ['stopped', () => loggerServer.stop(), 'Cy', 2_000],
-      ];
-      for (const [trouble, cause, name, ms] of troubles) {
-        await cause();
-        row('logger', trouble);
-        await show(
-          'SayHello',
-          `"${name}", ${ms} ms`,
-          () => sayHello(client, name, { deadline: deadlineIn(ms) }),
-          (r) => r.message,
-        );
-      }
-    } finally {
-      client.close();
-      await greeter.stop();
-      await loggerServer.stop();
-    }
-    row('greeter', 'stopped');
-  },
+        // Two kinds of trouble, and a greeting through each.
+        const troubles: [string, () => Promise<void>, string, number][] = [
+          ['now takes 1 s to answer', async () => loggerServer.setLatency(1_000), 'Bob', 400],
+          ['stopped', () => loggerServer.stop(), 'Cy', 2_000],
+        ];
+        for (const [trouble, cause, name, ms] of troubles) {
+          await cause();
+          row('logger', trouble);
+          await show(
+            'SayHello',
+            `"${name}", ${ms} ms`,
+            () => sayHello(client, name, { deadline: deadlineIn(ms) }),
+            (r) => r.message,
+          );
+        }
+      },
+    ),
   serve: serveWithLogger(STEP_DIR, startGreeterServer),
   async client(context) {
-    if (context.flags.entries !== true) return tracingLesson.client(context);
-    const client = createLoggerClient(context.target, { ca: (await courseCertificates()).ca, token: loggerTokenFromEnv() });
-    try {
-      const entries = await listEntries(client);
-      if (entries.length === 0) row('entries', 'none yet');
-      for (const entry of entries) row('entry', describeEntry(entry));
-    } finally {
-      client.close();
-    }
+    return context.flags.entries === true ? showEntries(context.target, describeEntry) : tracingLesson.client(context);
   },
   servers: { logger: loggerMode(startLoggerServer) },
 };

@@ -3,9 +3,6 @@
 // carried to the Logger, and greetings that a slow, failing, stopped or
 // absent Logger cannot fail. The Logger has lesson 09's bootstrap.
 import { EventEmitter, on, once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { deadlineIn, sayHello } from '@course/01-unary';
@@ -15,7 +12,7 @@ import { channelCredentials } from '@course/06-tls';
 import { checkHealth, createHealthClient, listServices } from '@course/07-reflection-health';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { freePort } from '@course/kit';
-import { ensureCertificates, loadCertificates } from '@course/kit/certs';
+import { temporaryCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -34,9 +31,8 @@ import {
 const TOKEN = 'greeter-test-token';
 const LOGGER_TOKEN = 'logger-test-token';
 const ANY_PORT = { host: '127.0.0.1', port: 0 };
-const work = mkdtempSync(join(tmpdir(), 'course-two-services-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-const certs = await ensureCertificates(work).then(() => loadCertificates(work));
+const { certs, remove } = await temporaryCertificates('course-two-services-');
+afterAll(remove);
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
