@@ -12,6 +12,7 @@ import { sayHello } from '@course/01-unary';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLesson } from '@course/kit';
 import { ensureCertificates, loadCertificates } from '@course/kit/certs';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLoggerClient, listEntries } from '../src/index.js';
 
@@ -76,6 +77,24 @@ describe('pnpm step 10 serve', () => {
     // Each process prints its own metrics URL: two exporters, two ports.
     const urls = server.stdout().match(/http:\/\/127\.0\.0\.1:\d+\/metrics/g) ?? [];
     expect(new Set(urls).size).toBe(2);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+
+  it('with --mtls, requires client certificates on both, and the Greeter presents its own to the Logger', async () => {
+    const { server, greeter, logger } = await serve(['--mtls']);
+    const certs = loadCertificates(certsDir);
+    const [greeterTarget, loggerTarget] = [greeter, logger].map((a) => a.replace('127.0.0.1', 'localhost')) as [string, string];
+    const withCert = createGreeterClient(greeterTarget, { ca: certs.ca, client: certs.client, token: env.AUTH_TOKEN });
+    const withoutCert = createLoggerClient(loggerTarget, { ca: certs.ca, token: env.LOGGER_TOKEN });
+    const loggerClient = createLoggerClient(loggerTarget, { ca: certs.ca, client: certs.client, token: env.LOGGER_TOKEN });
+    try {
+      await sayHello(withCert, 'Ada');
+      await expect(listEntries(withoutCert)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+      expect((await listEntries(loggerClient)).map((e) => e.entry?.text)).toEqual(['Hello, Ada!']);
+    } finally {
+      for (const c of [withCert, withoutCert, loggerClient]) c.close();
+    }
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
   });
