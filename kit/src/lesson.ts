@@ -192,7 +192,7 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string;
   }
 }
 
-function waitForSignal(): Promise<string> {
+function waitForSignal(startedByParent: boolean): Promise<string> {
   return new Promise((resolve) => {
     // Later signals (a terminal's Ctrl-C reaches the runner and this process
     // alike) are absorbed: stop() is already bounded by its own grace period.
@@ -200,19 +200,22 @@ function waitForSignal(): Promise<string> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     // Started by another step's process (startMode): when that process is
-    // gone, however it went, this one stops too instead of running on alone.
-    process.once('disconnect', () => resolve('parent gone'));
+    // gone, however it went, this one stops too instead of running on alone,
+    // also when it went while this one was still starting.
+    if (startedByParent && !process.connected) resolve('parent gone');
+    else if (startedByParent) process.once('disconnect', () => resolve('parent gone'));
   });
 }
 
 /** Runs a server until a stop signal: `listening` when ready (and, to a parent, over IPC), then a graceful stop. */
 async function runServer(label: string, start: () => Promise<Serving>): Promise<void> {
-  // The IPC channel (if any) must not keep this process alive once the server has stopped.
+  const startedByParent = process.channel !== undefined;
+  // The IPC channel must not keep this process alive once the server has stopped.
   process.channel?.unref();
   const handle = await start();
   // Listen for the stop signal before announcing readiness: a supervisor
   // may send it the moment it reads the line.
-  const stopSignal = waitForSignal();
+  const stopSignal = waitForSignal(startedByParent);
   row(label, `listening on ${handle.address}`);
   if (process.connected) process.send?.({ listening: handle.address });
   const signal = await stopSignal;

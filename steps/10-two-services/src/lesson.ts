@@ -10,7 +10,8 @@ import { createGreeterClient, metricsAddressFromEnv } from '@course/08-prometheu
 import { serveWith } from '@course/08-prometheus-metrics/lesson';
 import { traceFields } from '@course/09-tracing';
 import { lesson as tracingLesson } from '@course/09-tracing/lesson';
-import { freePort, type Lesson, parsePort, row, type ServerMode, show, startMode } from '@course/kit';
+import { type ClientContext, freePort, type Lesson, parsePort, row, type ServerMode, show, startMode } from '@course/kit';
+import { DEFAULT_CERTS_DIR, loadClientCertificates } from '@course/kit/certs';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import type { StoredEntry__Output } from '@course/proto/gen/logger/v1/StoredEntry';
 import type * as grpc from '@grpc/grpc-js';
@@ -29,9 +30,11 @@ export function describeEntry(e: StoredEntry__Output): string {
   return `#${e.sequence}  ${e.entry?.method}  "${e.entry?.text}"  from ${e.peer}, ${left}`;
 }
 
-/** `client --entries`: what the Logger at target keeps, a row an entry. */
-export async function showEntries(target: string, describe: (entry: StoredEntry__Output) => string): Promise<void> {
-  const client = createLoggerClient(target, { ca: (await courseCertificates()).ca, token: loggerTokenFromEnv() });
+/** `client --entries`: what the Logger at --target keeps, a row an entry. */
+export async function showEntries({ target, flags }: ClientContext, describe: (entry: StoredEntry__Output) => string): Promise<void> {
+  // Read, never made: a CA made here would not be the one the running Logger's certificate comes from.
+  const certs = loadClientCertificates(DEFAULT_CERTS_DIR, { mtls: flags.mtls === true });
+  const client = createLoggerClient(target, { ...certs, token: loggerTokenFromEnv() });
   try {
     const entries = await listEntries(client);
     if (entries.length === 0) row('entries', 'none yet');
@@ -187,7 +190,7 @@ export const lesson: Lesson = {
     ),
   serve: serveWithLogger(STEP_DIR, startGreeterServer),
   async client(context) {
-    return context.flags.entries === true ? showEntries(context.target, describeEntry) : tracingLesson.client(context);
+    return context.flags.entries === true ? showEntries(context, describeEntry) : tracingLesson.client(context);
   },
   servers: { logger: loggerMode(startLoggerServer) },
 };

@@ -4,7 +4,6 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@course/04-interceptors';
 import { metadataInterceptor, tokenFromEnv } from '@course/05-metadata-auth';
-import { courseCertificates } from '@course/06-tls';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { recentSpans } from '@course/09-tracing';
 import { loggerTokenFromEnv } from '@course/10-two-services';
@@ -17,6 +16,7 @@ import {
   withBothServers,
 } from '@course/10-two-services/lesson';
 import { codeName, type Lesson, outcome, row } from '@course/kit';
+import { DEFAULT_CERTS_DIR, loadClientCertificates } from '@course/kit/certs';
 import type { StoredEntry__Output } from '@course/proto/gen/logger/v1/StoredEntry';
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
@@ -124,9 +124,11 @@ export const lesson: Lesson = {
   serve: serveWithLogger(STEP_DIR, startGreeterServer),
   async client(context) {
     const { target, flags } = context;
-    if (flags.entries === true) return showEntries(target, describeWithIds);
+    if (flags.entries === true) return showEntries(context, describeWithIds);
     if (flags.health === true || flags.list === true) return twoServicesLesson.client(context);
-    const client = createGreeterClient(target, { ca: (await courseCertificates()).ca, token: tokenFromEnv() });
+    // Read, never made: a CA made here would not be the one the running server's certificate comes from.
+    const { ca, client: cert } = loadClientCertificates(DEFAULT_CERTS_DIR, { mtls: flags.mtls === true });
+    const client = createGreeterClient(target, { ca, client: cert, token: tokenFromEnv() });
     try {
       const ids = { userId: flags.user as string | undefined, requestId: flags['request-id'] as string | undefined };
       const { reply, error, requestId } = await sayHelloWithIds(client, String(flags.name), ids);
