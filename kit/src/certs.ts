@@ -3,8 +3,7 @@
 // on Node's WebCrypto, so `pnpm certs` works the same on Linux, macOS and Windows.
 
 import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first.
@@ -259,11 +258,4 @@ export async function ensureCertificates(
   if (reason === undefined) return { made: false };
   await makeCertificates(dir);
   return { made: true, reason };
-}
-
-/** Fresh certificates in a folder of their own, for a test file that must not share certs/; remove() deletes the folder. */
-export async function temporaryCertificates(prefix = 'course-certs-'): Promise<{ dir: string; certs: Certificates; remove(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  await makeCertificates(dir);
-  return { dir, certs: loadCertificates(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -12,7 +12,7 @@ import { channelCredentials } from '@course/06-tls';
 import { checkHealth, createHealthClient, listServices } from '@course/07-reflection-health';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { freePort } from '@course/kit';
-import { temporaryCertificates } from '@course/kit/certs';
+import { temporaryCertificates } from '@course/kit/temporary-certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {

@@ -9,7 +9,7 @@ import { createLogger } from '@course/04-interceptors';
 import { metadataInterceptor } from '@course/05-metadata-auth';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { createLoggerClient, listEntries } from '@course/10-two-services';
-import { temporaryCertificates } from '@course/kit/certs';
+import { temporaryCertificates } from '@course/kit/temporary-certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { forwardingInterceptor, logFields, sayHelloWithIds, startGreeterServer, startLoggerServer } from '../src/index.js';
