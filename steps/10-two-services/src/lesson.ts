@@ -65,10 +65,19 @@ export function serveWithLogger(stepDir: string, start: typeof startGreeterServe
     const loggerPort = flags['logger-port'] === undefined ? await freePort(host) : parsePort(String(flags['logger-port']), '--logger-port');
     // The Greeter binds first: its channel connects on first use, so both are
     // up before either says `listening`.
-    const greeter = await serveWith((options) => start({ ...options, loggerTarget: `localhost:${loggerPort}` }))(context);
+    let loggerClient: grpc.Client | undefined;
+    const greeter = await serveWith(async (options) => {
+      const handle = await start({ ...options, loggerTarget: `localhost:${loggerPort}` });
+      loggerClient = handle.loggerClient;
+      return handle;
+    })(context);
     try {
       const args = ['--port', String(loggerPort), '--host', host, ...(flags.mtls === true ? ['--mtls'] : [])];
       const logger = await startMode(stepDir, 'logger', args, { env: loggerEnv() });
+      // Connected before `listening`, so the first greeting's Log call does not
+      // spend its share of the deadline on the handshake. If it cannot connect,
+      // the greetings will say so, one warning each.
+      await new Promise<void>((resolve) => loggerClient?.waitForReady(Date.now() + 5_000, () => resolve()) ?? resolve());
       return {
         address: greeter.address,
         async stop() {

@@ -33,11 +33,12 @@ afterEach(() => {
   for (const kill of kills.splice(0)) kill();
 });
 
-/** The processes a process has started (Linux). */
-function childrenOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+/** The processes a process has started that run this step's `logger` mode (Linux). */
+function loggersOf(pid: number): number[] {
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
     readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
   );
+  return children.filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes('logger'));
 }
 
 /** Alive, as opposed to gone or a zombie that has exited and waits to be reaped (Linux). */
@@ -53,7 +54,7 @@ async function serve(args: string[] = []) {
   const server = startLesson(step, ['serve', '--port', '0', ...args], { env });
   kills.push(() => server.child.kill('SIGKILL'));
   const [greeter, logger] = await Promise.all([server.listening, server.listeningAs('logger')]);
-  const [loggerPid, ...others] = childrenOf(server.child.pid as number);
+  const [loggerPid, ...others] = loggersOf(server.child.pid as number);
   expect(others).toEqual([]);
   kills.push(() => running(loggerPid as number) && process.kill(loggerPid as number, 'SIGKILL'));
   return { server, greeter, logger, loggerPid: loggerPid as number };
