@@ -1,7 +1,9 @@
 // The course kit's public face. Lessons import from here (and certificate
 // tooling from `@course/kit/certs`), never from the files behind it.
+export * from './child.js';
 export * from './errors.js';
 export * from './exercise.js';
 export * from './lesson.js';
+export * from './otlp.js';
 export * from './out.js';
 export * from './process.js';

@@ -34,6 +34,21 @@ export interface ClientContext {
   flags: Flags;
 }
 
+/**
+ * Another server of the step, run as a mode of its own, the way `serve` runs
+ * the main one (lesson 10: `pnpm step 10 logger`). `serve` may start it as a
+ * child process (see startMode), so that it can be stopped and started alone.
+ */
+export interface ServerMode {
+  /** One line for the usage text. */
+  description: string;
+  /** Where it listens without --port. */
+  defaultPort: number;
+  /** Flags beyond --port and --host. */
+  flags?: Record<string, Flag>;
+  serve(context: ServeContext): Promise<Serving>;
+}
+
 export interface Lesson {
   /** "01" */
   step: string;
@@ -49,6 +64,8 @@ export interface Lesson {
   serve(context: ServeContext): Promise<Serving>;
   /** Talks to a server that is already running. */
   client(context: ClientContext): Promise<void>;
+  /** The step's other servers, by mode name (lesson 10: `logger`). */
+  servers?: Record<string, ServerMode>;
 }
 
 /** Ports and hosts the standard flags default to. */
@@ -82,8 +99,13 @@ export class ConfigError extends Error {
   readonly code = 'ECONFIG';
 }
 
-function flagsOf(lesson: Lesson, mode: Mode): Record<string, Flag> {
-  const flags = { ...STANDARD_FLAGS[mode], ...lesson.flags?.[mode] };
+function flagsOf(lesson: Lesson, mode: string): Record<string, Flag> {
+  const other = lesson.servers?.[mode];
+  if (other) {
+    const { port, host } = STANDARD_FLAGS.serve as Record<'port' | 'host', Flag>;
+    return { port: { ...port, description: `port to listen on (default ${other.defaultPort}; 0 picks a free one)` }, host, ...other.flags };
+  }
+  const flags = { ...STANDARD_FLAGS[mode as Mode], ...lesson.flags?.[mode as Mode] };
   if (mode === 'client' && flags.target) {
     flags.target = { ...flags.target, description: `server to call (default ${lesson.defaultTarget ?? DEFAULT_TARGET})` };
   }
@@ -91,9 +113,10 @@ function flagsOf(lesson: Lesson, mode: Mode): Record<string, Flag> {
 }
 
 export function usage(lesson: Lesson): string {
-  const lines = [`usage: pnpm step ${lesson.step} [demo|serve|client] [flags]`, ''];
-  for (const mode of ['demo', 'serve', 'client'] as const) {
-    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode]}`);
+  const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})];
+  const lines = [`usage: pnpm step ${lesson.step} [${modes.join('|')}] [flags]`, ''];
+  for (const mode of modes) {
+    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description}`);
     for (const [name, flag] of Object.entries(flagsOf(lesson, mode))) {
       const spelled = `--${name}${flag.type === 'string' ? ` <${flag.placeholder ?? 'value'}>` : ''}`;
       lines.push(`    ${spelled.padEnd(22)} ${flag.description}`);
@@ -127,16 +150,18 @@ function joinNegativeValues(args: string[], declared: Record<string, Flag>): str
   return joined;
 }
 
-function parsePort(text: string, source: string): number {
+/** A port number from a flag or the environment (0 picks a free one). */
+export function parsePort(text: string, source: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`${source} must be a port number from 0 to 65535, got '${text}'`);
   return port;
 }
 
 /** Parses `[mode] [flags]` for a lesson; throws UsageError on anything unknown. */
-export function parseInvocation(lesson: Lesson, argv: string[]): { mode: Mode; values: Flags; help: boolean } {
-  const [first] = argv;
-  const mode: Mode = first === 'serve' || first === 'client' || first === 'demo' ? first : 'demo';
+export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string; values: Flags; help: boolean } {
+  const [first = ''] = argv;
+  const named = first === 'serve' || first === 'client' || first === 'demo' || Object.hasOwn(lesson.servers ?? {}, first);
+  const mode = named ? first : 'demo';
   const rest = first === mode ? argv.slice(1) : argv;
   if (rest.includes('--help') || rest.includes('-h')) return { mode, values: {}, help: true };
   const declared = flagsOf(lesson, mode);
@@ -148,7 +173,10 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: Mode; v
   );
   try {
     const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, declared), options, strict: true, allowPositionals: true });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (modes are demo, serve, client)`);
+    if (positionals.length > 0) {
+      const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})].join(', ');
+      throw new UsageError(`unexpected argument '${positionals[0]}' (modes are ${modes})`);
+    }
     // grpc-js throws "Could not parse target name" (with a stack) for an empty target.
     if (typeof values.target === 'string' && values.target.trim() === '')
       throw new UsageError(`--target needs an address such as localhost:${DEFAULT_PORT}, got '${values.target}'`);
@@ -164,14 +192,36 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: Mode; v
   }
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
+function waitForSignal(startedByParent: boolean): Promise<string> {
   return new Promise((resolve) => {
     // Later signals (a terminal's Ctrl-C reaches the runner and this process
     // alike) are absorbed: stop() is already bounded by its own grace period.
     const onSignal = (signal: NodeJS.Signals) => resolve(signal);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Started by another step's process (startMode): when that process is
+    // gone, however it went, this one stops too instead of running on alone,
+    // also when it went while this one was still starting.
+    if (startedByParent && !process.connected) resolve('parent gone');
+    else if (startedByParent) process.once('disconnect', () => resolve('parent gone'));
   });
+}
+
+/** Runs a server until a stop signal: `listening` when ready (and, to a parent, over IPC), then a graceful stop. */
+async function runServer(label: string, start: () => Promise<Serving>): Promise<void> {
+  const startedByParent = process.channel !== undefined;
+  // The IPC channel must not keep this process alive once the server has stopped.
+  process.channel?.unref();
+  const handle = await start();
+  // Listen for the stop signal before announcing readiness: a supervisor
+  // may send it the moment it reads the line.
+  const stopSignal = waitForSignal(startedByParent);
+  row(label, `listening on ${handle.address}`);
+  if (process.connected) process.send?.({ listening: handle.address });
+  const signal = await stopSignal;
+  row(label, `${signal}: stopping`);
+  await handle.stop();
+  row(label, 'stopped');
 }
 
 /** Runs one lesson from command-line arguments; returns the process exit code. */
@@ -195,22 +245,19 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
       await lesson.demo(values);
     } else if (mode === 'client') {
       await lesson.client({ target: (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET, flags: values });
-    } else {
+    } else if (mode === 'serve') {
       const port =
         values.port !== undefined
           ? parsePort(values.port as string, '--port')
           : process.env.PORT
             ? parsePort(process.env.PORT, 'PORT')
             : DEFAULT_PORT;
-      const handle = await lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values });
-      // Listen for the stop signal before announcing readiness: a supervisor
-      // may send it the moment it reads the line.
-      const stopSignal = waitForSignal();
-      row('server', `listening on ${handle.address}`);
-      const signal = await stopSignal;
-      row('server', `${signal}: stopping`);
-      await handle.stop();
-      row('server', 'stopped');
+      await runServer('server', () => lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values }));
+    } else {
+      // Another of the step's servers: it reads --port only (PORT is the main server's).
+      const other = lesson.servers?.[mode] as ServerMode;
+      const port = values.port !== undefined ? parsePort(values.port as string, '--port') : other.defaultPort;
+      await runServer(mode, () => other.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values }));
     }
     return 0;
   } catch (err) {

@@ -3,6 +3,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
@@ -16,8 +17,10 @@ export interface NodeProcess {
   child: ChildProcessWithoutNullStreams;
   stdout(): string;
   stderr(): string;
-  /** The address from the first `listening on HOST:PORT` line; rejects if the process exits first. */
+  /** The address from the runner's `server  listening on HOST:PORT` line; rejects if the process exits first. */
   listening: Promise<string>;
+  /** The same for a row with another label: another of the step's servers (`logger  listening on ...`). */
+  listeningAs(label: string): Promise<string>;
   exited: Promise<Exit>;
 }
 
@@ -33,15 +36,21 @@ export function startNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeProc
     stderr += c;
   });
   const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const found = /listening on (\S+?),?(\s|$)/.exec(stdout);
-      if (found?.[1]) resolve(found[1]);
+  const listeningAs = (label: string) => {
+    const line = new RegExp(`^\\s*${label}\\s+listening on (\\S+?),?(\\s|$)`, 'm');
+    const listening = new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = line.exec(stripVTControlCharacters(stdout));
+        if (found?.[1]) resolve(found[1]);
+      };
+      check();
+      child.stdout.on('data', check);
+      void exited.then(({ code }) => reject(new Error(`exited ${code} before ${label} was listening:\n${stdout}${stderr}`)));
     });
-    void exited.then(({ code }) => reject(new Error(`exited ${code} before listening:\n${stdout}${stderr}`)));
-  });
-  listening.catch(() => {});
-  return { child, stdout: () => stdout, stderr: () => stderr, listening, exited };
+    listening.catch(() => {});
+    return listening;
+  };
+  return { child, stdout: () => stdout, stderr: () => stderr, listening: listeningAs('server'), listeningAs, exited };
 }
 
 /** A lesson's `demo | serve | client` in its own process; preloads go first, as the runner puts them. */

@@ -3,7 +3,8 @@
 import { grpcLogger } from '@course/kit';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
-import { greeterV1 } from './proto.js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { greeterDefinition } from './proto.js';
 
 // grpc-js logs a failed bind itself, before bindAsync's callback below reports
 // it with the address: this logger drops that one line and keeps all others.
@@ -105,14 +106,34 @@ export const sayHelloHandler: GreeterHandlers['SayHello'] = (call, callback) => 
   callback(null, { message: greeting(call.request.name) });
 };
 
+/** The service a server is built around: its full name and the loaded .proto that defines it. */
+export interface ServiceIdentity {
+  /** The full name, as health and reflection know it: `greeter.v1.Greeter`. */
+  name: string;
+  /** proto-loader's definition of its .proto, keyed by full names. */
+  definition: PackageDefinition;
+}
+
+export const GREETER: ServiceIdentity = { name: 'greeter.v1.Greeter', definition: greeterDefinition };
+
+/** A service's methods, as grpc-js's addService takes them. */
+export function serviceDefinition({ name, definition }: ServiceIdentity): grpc.ServiceDefinition {
+  return definition[name] as grpc.ServiceDefinition;
+}
+
 export interface GreeterServerOptions extends Omit<StartOptions, 'register'> {
   /**
    * Greeter handlers. Lesson 01 implements SayHello; later lessons pass the
    * methods they add, and grpc-js answers any method left out with UNIMPLEMENTED.
    */
   handlers?: Partial<GreeterHandlers>;
-  /** Wraps the whole set of Greeter handlers before they are added (lesson 04: recovery). */
-  wrapHandlers?(handlers: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation;
+  /**
+   * Another service to serve instead of Greeter, on the same chain of
+   * interceptors, TLS, health and metrics (lesson 10: the Logger). `handlers` is then unused.
+   */
+  service?: ServiceIdentity & { handlers: grpc.UntypedServiceImplementation };
+  /** Wraps the whole set of the service's handlers before they are added (lesson 04: recovery). */
+  wrapHandlers?(handlers: grpc.UntypedServiceImplementation, service: string): grpc.UntypedServiceImplementation;
   /** Services beyond Greeter, added by later lessons. */
   register?(server: grpc.Server): void;
 }
@@ -121,8 +142,9 @@ export function startGreeterServer(options: GreeterServerOptions = {}): Promise<
   return startServer({
     ...options,
     register(server) {
-      const handlers = { SayHello: sayHelloHandler, ...options.handlers } as grpc.UntypedServiceImplementation;
-      server.addService(greeterV1.Greeter.service, options.wrapHandlers ? options.wrapHandlers(handlers) : handlers);
+      const service = options.service ?? { ...GREETER, handlers: { SayHello: sayHelloHandler, ...options.handlers } };
+      const handlers = service.handlers as grpc.UntypedServiceImplementation;
+      server.addService(serviceDefinition(service), options.wrapHandlers ? options.wrapHandlers(handlers, service.name) : handlers);
       options.register?.(server);
     },
   });

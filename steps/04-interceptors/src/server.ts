@@ -23,8 +23,8 @@ export async function startGreeterServer(options: LoggedServerOptions = {}): Pro
       // including ones that interceptors after it refuse.
       interceptors: [serverLoggingInterceptor(logger), ...(options.serverOptions?.interceptors ?? [])],
     },
-    wrapHandlers: (handlers) =>
-      recoverHandlers('greeter.v1.Greeter', options.wrapHandlers ? options.wrapHandlers(handlers) : handlers, logger),
+    wrapHandlers: (handlers, service) =>
+      recoverHandlers(service, options.wrapHandlers ? options.wrapHandlers(handlers, service) : handlers, logger),
   });
   return { ...handle, logger };
 }

@@ -15,11 +15,14 @@ export const UNAUTHENTICATED_MESSAGE = 'missing or invalid bearer token';
 // A setting that stops the server from starting: the kit's runner prints it as one line, exit 2.
 export { ConfigError };
 
-/** The accepted token: AUTH_TOKEN, or the dev token outside production. */
-export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const token = env.AUTH_TOKEN || DEV_TOKEN;
-  if (env.NODE_ENV === 'production' && token === DEV_TOKEN) {
-    throw new ConfigError('AUTH_TOKEN must be set to a secret of your own when NODE_ENV=production');
+/**
+ * The accepted token: AUTH_TOKEN, or the dev token outside production. A
+ * service with a token of its own (lesson 10's Logger) names its variable and dev token.
+ */
+export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env, { variable = 'AUTH_TOKEN', devToken = DEV_TOKEN } = {}): string {
+  const token = env[variable] || devToken;
+  if (env.NODE_ENV === 'production' && token === devToken) {
+    throw new ConfigError(`${variable} must be set to a secret of your own when NODE_ENV=production`);
   }
   return token;
 }

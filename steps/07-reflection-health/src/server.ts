@@ -64,16 +64,19 @@ export interface HealthServerHandle extends LoggedServerHandle {
 export async function startGreeterServer(options: HealthServerOptions = {}): Promise<HealthServerHandle> {
   const graceMs = options.graceMs ?? graceFromEnv();
   const reflection = options.reflection ?? reflectionEnabled();
-  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
+  // Another service on this bootstrap (lesson 10's Logger) is the one health and reflection speak for.
+  const services = options.service ? ['', options.service.name] : HEALTH_SERVICES;
+  const reflected = options.service ? [options.service.name, 'grpc.health.v1.Health'] : REFLECTED_SERVICES;
+  const health = new HealthImplementation(Object.fromEntries(services.map((s) => [s, 'SERVING'])));
   const handle = await startTlsServer({
     ...options,
     stopTimeoutMs: graceMs,
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
       health.addToServer(server);
-      if (reflection) new ReflectionService(describedServices, { services: REFLECTED_SERVICES }).addToServer(server);
+      if (reflection) new ReflectionService(describedServices, { services: reflected }).addToServer(server);
       options.register?.(server);
     },
   });
-  return { ...handle, health, graceMs, stop: gracefulStop(handle.stop, health, HEALTH_SERVICES) };
+  return { ...handle, health, graceMs, stop: gracefulStop(handle.stop, health, services) };
 }

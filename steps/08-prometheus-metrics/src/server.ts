@@ -1,6 +1,6 @@
 // Lesson 07's server, counted: a metrics interceptor ahead of everything but
 // logging, and /metrics served on its own HTTP port.
-import { greeterV1 } from '@course/01-unary';
+import { GREETER, serviceDefinition } from '@course/01-unary';
 import { type HealthServerHandle, type HealthServerOptions, startGreeterServer as startHealthServer } from '@course/07-reflection-health';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type MetricsAddress, metricsAddressFromEnv, startMetricsExporter } from './exporter.js';
@@ -36,7 +36,7 @@ export function processRegistry(): Registry {
 export async function startGreeterServer(options: MetricsServerOptions = {}): Promise<MetricsServerHandle> {
   const registry = options.registry ?? processRegistry();
   const metrics = new GrpcMetrics(registry, 'server');
-  metrics.initialize(greeterV1.Greeter.service);
+  metrics.initialize(serviceDefinition(options.service ?? GREETER));
   // The exporter starts first and stops last: a final scrape can still see the drain.
   const exporter = await startMetricsExporter(registry, options.metricsAddress ?? metricsAddressFromEnv());
   let handle: HealthServerHandle;

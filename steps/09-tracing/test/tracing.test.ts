@@ -1,62 +1,30 @@
 // Tracing through real processes, as the runner starts them (instrumentation
 // preloaded with --import): a traced server and a traced client export OTLP
 // to a receiver this test runs, and the spans are checked as Jaeger would see them.
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Exit, startLesson } from '@course/kit';
+import { type Exit, type OtlpReceiver, SPAN_KIND, STATUS_ERROR, startLesson, startOtlpReceiver } from '@course/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  status?: { code?: number };
-}
-const SERVER = 2;
-const CLIENT = 3;
-const ERROR = 2;
+const { SERVER, CLIENT } = SPAN_KIND;
+const ERROR = STATUS_ERROR;
 
 const step = fileURLToPath(new URL('..', import.meta.url));
 const instrument = fileURLToPath(new URL('../src/instrument.ts', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'course-tracing-'));
 
 // An OTLP/HTTP receiver: what Jaeger's port 4318 does, minus the storage.
-const received: { service: string; span: OtlpSpan }[] = [];
-const receiver = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => {
-    body += c;
-  });
-  req.on('end', () => {
-    const payload = JSON.parse(body) as {
-      resourceSpans: {
-        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-        scopeSpans: { spans: OtlpSpan[] }[];
-      }[];
-    };
-    for (const rs of payload.resourceSpans) {
-      const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-      for (const ss of rs.scopeSpans) for (const span of ss.spans) received.push({ service, span });
-    }
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-  });
-});
-
+let receiver: OtlpReceiver;
 let endpoint: string;
+let received: OtlpReceiver['received'];
 beforeAll(async () => {
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startOtlpReceiver();
+  ({ endpoint, received } = receiver);
 });
 afterAll(async () => {
-  receiver.close();
+  await receiver.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -76,13 +44,7 @@ function lessonProcess(args: string[], env: NodeJS.ProcessEnv) {
   });
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(received)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (check: () => boolean, what: string) => receiver.until(check, what);
 
 describe('a traced server and a traced client, in their own processes', () => {
   let serverLog = '';
