@@ -1,0 +1,45 @@
+// A Greeter backend that says which one it is: lesson 11's Greeter with an
+// `x-backend` header on every answer, so a client can see where the
+// balancer sent each call.
+import type { LoggingGreeterHandle, LoggingGreeterOptions } from '@course/10-two-services';
+import { startGreeterServer } from '@course/11-metadata-propagation';
+import * as grpc from '@grpc/grpc-js';
+
+export const BACKEND_HEADER = 'x-backend';
+
+/** Adds `x-backend: id` to the response headers, sent first if a status would otherwise go out alone. */
+export function backendIdInterceptor(id: string): grpc.ServerInterceptor {
+  return (_method, call) => {
+    let headersSent = false;
+    const withId = (metadata: grpc.Metadata) => {
+      headersSent = true;
+      metadata.set(BACKEND_HEADER, id);
+      return metadata;
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      sendMetadata: (metadata, next) => next(withId(metadata)),
+      sendStatus(status, next) {
+        if (!headersSent) call.sendMetadata(withId(new grpc.Metadata()));
+        next(status);
+      },
+    });
+  };
+}
+
+export interface BackendOptions extends LoggingGreeterOptions {
+  /** What the backend answers in `x-backend`. */
+  id: string;
+}
+
+export interface BackendHandle extends LoggingGreeterHandle {
+  id: string;
+}
+
+export async function startBackend({ id, ...options }: BackendOptions): Promise<BackendHandle> {
+  const handle = await startGreeterServer({
+    ...options,
+    // Ahead of auth (lesson 05 always puts auth last): a refused call says which backend refused it too.
+    serverOptions: { ...options.serverOptions, interceptors: [backendIdInterceptor(id), ...(options.serverOptions?.interceptors ?? [])] },
+  });
+  return { ...handle, id };
+}
