@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@course/04-interceptors';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { startLesson } from '@course/kit';
-import { temporaryCertificates } from '@course/kit/certs';
+import { temporaryCertificates } from '@course/kit/temporary-certs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BackendHandle,

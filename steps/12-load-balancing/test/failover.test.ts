@@ -7,7 +7,7 @@ import { createLogger } from '@course/04-interceptors';
 import type { LoggerEvent } from '@course/10-two-services';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { startLesson } from '@course/kit';
-import { temporaryCertificates } from '@course/kit/certs';
+import { temporaryCertificates } from '@course/kit/temporary-certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBalancedClient, sayHelloFrom, spread, untilAllAnswer } from '../src/index.js';
