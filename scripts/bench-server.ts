@@ -9,6 +9,9 @@
 //              preload src/instrument.ts, its sampler OTEL_TRACES_SAMPLER[_ARG])
 //     stream   bare plus StreamGreetings with no pause between messages
 //     07, 09   lesson 07's / lesson 09's startGreeterServer (09: start it with the tracing preload)
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { promisify } from 'node:util';
 import { greeterV1, greeting, sayHelloHandler, startGreeterServer as startBare } from '@course/01-unary';
 import { streamGreetingsHandler } from '@course/02-server-streaming';
 import { createLogger, recoverHandlers, serverLoggingInterceptor } from '@course/04-interceptors';
@@ -62,4 +65,26 @@ const server = await (kind === 'bare'
           ? start07(common)
           : start09({ ...common, metricsAddress: { host: '127.0.0.1', port: 0 } }));
 process.stderr.write(`listening on ${server.address}\n`);
+// `pnpm bench --profile`: SIGUSR2 starts the CPU profiler, the next one writes BENCH_PROFILE,
+// so the profile holds the measured calls and not the start-up.
+const profileFile = process.env.BENCH_PROFILE;
+if (profileFile) {
+  const session = new Session();
+  session.connect();
+  const post = promisify(session.post.bind(session)) as (method: string, params?: object) => Promise<{ profile?: object }>;
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  let profiling = false;
+  process.on('SIGUSR2', async () => {
+    if (!profiling) {
+      profiling = true;
+      await post('Profiler.start');
+      process.stderr.write('profiling\n');
+    } else {
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(profileFile, JSON.stringify(profile));
+      process.stderr.write('profile written\n');
+    }
+  });
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.stop());

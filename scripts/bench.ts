@@ -7,11 +7,12 @@
 //   pnpm bench --layers     each layer alone on the bare server, and its share of the chain's loss;
 //                           --svg FILE draws share of bare per layer (--before FILE.json adds earlier bars)
 //   pnpm bench --stream     StreamGreetings messages/s, and the server's peak RSS while clients stop reading
+//   pnpm bench --profile    CPU profiles (V8's profiler, as node --cpu-prof) of bare and lesson 09's chain: where the time goes
 //   pnpm bench --payload    a User message as protobuf and as JSON: bytes, gzip bytes, encode/decode time
 //   --quick                 a few seconds per mode (CI runs that, to keep the script working)
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,7 @@ import { createGreeterClient } from '@course/01-unary';
 import { channelCredentials } from '@course/06-tls';
 import { ensureCertificates, loadCertificates } from '@course/kit/certs';
 import { measurePayload } from './bench-payload.js';
+import { summarize } from './bench-profile.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     svg: { type: 'string' },
     json: { type: 'string' },
+    profile: { type: 'boolean', default: false },
     before: { type: 'string' },
   },
 });
@@ -45,6 +48,9 @@ const TOKEN = 'bench-token';
 const work = mkdtempSync(join(tmpdir(), 'course-bench-'));
 const certDir = join(work, 'certs');
 const run = promisify(execFile);
+// A gRPC request body: 1 byte "not compressed", 4 bytes length, then HelloRequest{name: "Ada"}.
+const message = Buffer.from([0x0a, 0x03, ...Buffer.from('Ada')]);
+writeFileSync(join(work, 'body'), Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -59,6 +65,8 @@ interface Running {
   port: string;
   pid: number;
   stop(): void;
+  /** Sends a signal and waits for the server to print a line containing `reply`. */
+  signal(signal: NodeJS.Signals, reply: string): Promise<void>;
 }
 
 const INSTRUMENT = join(root, 'steps/09-tracing/src/instrument.ts');
@@ -74,15 +82,7 @@ const PRODUCTION_09: NodeJS.ProcessEnv = {
 async function start(server: Server): Promise<Running> {
   const child = spawn(
     process.execPath,
-    [
-      ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-      '--import',
-      'tsx',
-      ...(server.preload ? ['--import', INSTRUMENT] : []),
-      join(root, 'scripts/bench-server.ts'),
-      server.kind,
-      certDir,
-    ],
+    ['--import', 'tsx', ...(server.preload ? ['--import', INSTRUMENT] : []), join(root, 'scripts/bench-server.ts'), server.kind, certDir],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -104,7 +104,17 @@ async function start(server: Server): Promise<Running> {
     });
     child.on('exit', () => reject(new Error(`the ${server.label} server exited: ${err}`)));
   });
-  return { server, port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+  const signal = (name: NodeJS.Signals, reply: string) =>
+    new Promise<void>((resolve) => {
+      const onData = (c: Buffer) => {
+        if (!String(c).includes(reply)) return;
+        child.stderr.off('data', onData);
+        resolve();
+      };
+      child.stderr.on('data', onData);
+      child.kill(name);
+    });
+  return { server, port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM'), signal };
 }
 
 async function h2load(target: Running, n: string): Promise<number> {
@@ -125,22 +135,29 @@ async function h2load(target: Running, n: string): Promise<number> {
   return rate;
 }
 
-/** Starts every server, then alternates rounds between them; resolves to each one's rates. */
-async function throughput(servers: Server[]): Promise<Map<Server, number[]>> {
-  // A gRPC request body: 1 byte "not compressed", 4 bytes length, then HelloRequest{name: "Ada"}.
-  const message = Buffer.from([0x0a, 0x03, ...Buffer.from('Ada')]);
-  writeFileSync(join(work, 'body'), Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]));
+/**
+ * Starts every server, then alternates rounds between them; resolves to each
+ * one's rates and its ratios to bare (the first server) in the same round.
+ */
+async function throughput(servers: Server[]): Promise<{ rates: Map<Server, number[]>; ratios: Map<Server, number[]> }> {
   const running = await Promise.all(servers.map(start));
   const rates = new Map(servers.map((s) => [s, [] as number[]]));
+  const ratios = new Map(servers.map((s) => [s, [] as number[]]));
   try {
     for (const r of running) await h2load(r, quick ? '500' : '4000'); // warm up: JIT, TLS sessions, pools
     for (let round = 0; round < rounds; round++) {
-      for (const r of running) rates.get(r.server)?.push(await h2load(r, requests));
+      let bare = 0;
+      for (const r of running) {
+        const rate = await h2load(r, requests);
+        bare ||= rate;
+        rates.get(r.server)?.push(rate);
+        ratios.get(r.server)?.push(rate / bare);
+      }
     }
   } finally {
     for (const r of running) r.stop();
   }
-  return rates;
+  return { rates, ratios };
 }
 
 function header(what: string): void {
@@ -156,12 +173,11 @@ async function chains(): Promise<void> {
     { label: 'lesson 07 chain (log, recover, auth, TLS, health)', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain (production configuration)', kind: '09', preload: true, env: PRODUCTION_09 },
   ];
-  const rates = await throughput(servers);
-  const bare = median(rates.get(servers[0] as Server) ?? []);
+  const { rates, ratios } = await throughput(servers);
   for (const server of servers) {
     const rs = rates.get(server) ?? [];
     console.log(
-      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(rs) / bare).padStart(5)} of bare  (rounds: ${rs.map(Math.round).join(', ')})`,
+      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  (rounds: ${rs.map(Math.round).join(', ')})`,
     );
   }
 }
@@ -194,12 +210,13 @@ async function layers(): Promise<void> {
     { label: 'lesson 07 chain', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
   ];
-  const rates = await throughput(servers);
-  const bare = median(rates.get(servers[0] as Server) ?? []);
-  const all = median(rates.get(servers[9] as Server) ?? []);
-  const rows: LayerRow[] = servers.map((s) => ({ label: s.label, rate: median(rates.get(s) ?? []), share: 0 }));
-  for (const row of rows) row.share = row.rate / bare;
-  const lossOfAll = 1 - all / bare;
+  const { rates, ratios } = await throughput(servers);
+  const rows: LayerRow[] = servers.map((s) => ({
+    label: s.label,
+    rate: median(rates.get(s) ?? []),
+    share: median(ratios.get(s) ?? []),
+  }));
+  const lossOfAll = 1 - (rows[9]?.share ?? 0);
   console.log(`  ${'layer'.padEnd(34)} ${'req/s'.padStart(7)}  ${'of bare'.padStart(7)}  ${'cost'.padStart(5)}  share of the loss`);
   rows.forEach((row, i) => {
     const cost = 1 - row.share;
@@ -209,7 +226,9 @@ async function layers(): Promise<void> {
       `  ${row.label.padEnd(34)} ${String(Math.round(row.rate)).padStart(7)}  ${pct(row.share).padStart(7)}  ${(i === 0 ? '' : pct(cost)).padStart(5)}  ${share}`,
     );
   });
-  console.log(`  (share of the loss: the layer's cost over the cost of all of them; rounds: ${rounds}, median)`);
+  console.log(
+    `  (of bare: the median over rounds of the ratio to bare in the same round; share of the loss: the cost over that of all of them)`,
+  );
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), rows }, null, 2)}\n`);
   if (values.svg) {
     const before = values.before ? (JSON.parse(readFileSync(values.before, 'utf8')) as { rows: LayerRow[] }).rows : undefined;
@@ -343,6 +362,40 @@ async function stream(): Promise<void> {
   }
 }
 
+/** CPU profiles of bare and lesson 09's production chain under the same load: self time per package. */
+async function profile(): Promise<void> {
+  header('profile');
+  const dir = join(work, 'profiles');
+  const servers: Server[] = [
+    { label: 'bare grpc-js over TLS', kind: 'bare' },
+    { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
+  ];
+  mkdirSync(dir);
+  for (const server of servers) {
+    const file = join(dir, `${server.kind}.cpuprofile`);
+    const r = await start({ ...server, env: { ...server.env, BENCH_PROFILE: file } });
+    await h2load(r, quick ? '500' : '4000');
+    await r.signal('SIGUSR2', 'profiling');
+    const rates: number[] = [];
+    for (let round = 0; round < rounds; round++) rates.push(await h2load(r, requests));
+    await r.signal('SIGUSR2', 'profile written');
+    r.stop();
+    const summary = summarize(file);
+    const calls = rounds * Number(requests);
+    console.log(
+      `  ${server.label}: ${Math.round(median(rates))} req/s, ${Math.round((summary.busyMs * 1000) / calls)} µs of CPU per call; by layer (inclusive):`,
+    );
+    for (const l of summary.layers) {
+      console.log(`    ${l.layer.padEnd(44)} ${pct(l.share).padStart(4)}  ${((l.ms * 1000) / calls).toFixed(1).padStart(6)} µs/call`);
+    }
+    console.log('    self time by owner:');
+    for (const o of summary.owners.slice(0, 12)) console.log(`    ${o.owner.padEnd(44)} ${pct(o.share).padStart(4)}`);
+    console.log('    hottest functions:');
+    for (const f of summary.functions.slice(0, 12))
+      console.log(`    ${f.name.slice(0, 60).padEnd(60)} ${f.owner.padEnd(30)} ${pct(f.share).padStart(4)}`);
+  }
+}
+
 function payload(): void {
   const iterations = quick ? 2_000 : 200_000;
   console.log(`payload: a User message (ids, names, email, two timestamps, an enum, a map), ${iterations} calls per timing, median of 5`);
@@ -359,6 +412,7 @@ try {
   else {
     await ensureCertificates(certDir);
     if (values.layers) await layers();
+    else if (values.profile) await profile();
     else if (values.stream) await stream();
     else await chains();
   }
