@@ -66,10 +66,11 @@ export function authInterceptor({ token, isPublic = () => false }: AuthOptions):
     if (open) return new grpc.ServerInterceptingCall(call);
     let caller: Caller = ANONYMOUS;
     let authenticated = false;
-    // grpc-js calls a unary or server-streaming handler from the half-close
-    // callback, so only that one needs the caller's context; a handler that
-    // reads a stream starts on the metadata and reads in the message and
-    // half-close callbacks, so all three do.
+    // The caller's context is entered where someone reads it: the metadata
+    // callback (later interceptors, e.g. authorization, and the handler of a
+    // request stream start there), the half-close one (grpc-js calls a unary
+    // or server-streaming handler from it), and, only for request streams,
+    // the message one (the handler's 'data' listeners run in it).
     const streaming = method.requestStream;
     const listener: grpc.ServerListener = {
       onReceiveMetadata(metadata, next) {
@@ -87,8 +88,7 @@ export function authInterceptor({ token, isPublic = () => false }: AuthOptions):
         metadata.remove('authorization');
         if (userId !== undefined) caller = { userId };
         authenticated = true;
-        if (streaming) callers.run(caller, next, metadata);
-        else next(metadata);
+        callers.run(caller, next, metadata);
       },
       onReceiveMessage(message, next) {
         if (!authenticated) return;
