@@ -117,7 +117,21 @@ async function start(server: Server): Promise<Running> {
   return { server, port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM'), signal };
 }
 
-async function h2load(target: Running, n: string): Promise<number> {
+/** CPU time the server process has used so far (all its threads: pino's worker too), in µs. */
+function cpuUs(pid: number): number {
+  // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name: utime, stime in clock ticks (100 Hz).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+interface Measured {
+  rate: number;
+  /** The server's CPU time per call: unlike req/s, barely moved by other work on the machine. */
+  cpuPerCall: number;
+}
+
+async function h2load(target: Running, n: string): Promise<Measured> {
+  const cpuBefore = cpuUs(target.pid);
   const scheme = target.server.kind === 'h2c' ? 'http' : 'https';
   const { stdout } = await run(
     'h2load',
@@ -132,32 +146,36 @@ async function h2load(target: Running, n: string): Promise<number> {
   const ok = /(\d+) succeeded, (\d+) failed/.exec(stdout);
   // h2load counts HTTP 200 as success; a gRPC error is a 200 too, so also check the status it saw.
   if (ok?.[2] !== '0' || !(rate > 0)) throw new Error(`h2load reported failures against ${target.server.label}:\n${stdout}`);
-  return rate;
+  return { rate, cpuPerCall: (cpuUs(target.pid) - cpuBefore) / Number(n) };
 }
 
 /**
  * Starts every server, then alternates rounds between them; resolves to each
  * one's rates and its ratios to bare (the first server) in the same round.
  */
-async function throughput(servers: Server[]): Promise<{ rates: Map<Server, number[]>; ratios: Map<Server, number[]> }> {
+async function throughput(
+  servers: Server[],
+): Promise<{ rates: Map<Server, number[]>; ratios: Map<Server, number[]>; cpu: Map<Server, number[]> }> {
   const running = await Promise.all(servers.map(start));
   const rates = new Map(servers.map((s) => [s, [] as number[]]));
   const ratios = new Map(servers.map((s) => [s, [] as number[]]));
+  const cpu = new Map(servers.map((s) => [s, [] as number[]]));
   try {
     for (const r of running) await h2load(r, quick ? '500' : '4000'); // warm up: JIT, TLS sessions, pools
     for (let round = 0; round < rounds; round++) {
       let bare = 0;
       for (const r of running) {
-        const rate = await h2load(r, requests);
+        const { rate, cpuPerCall } = await h2load(r, requests);
         bare ||= rate;
         rates.get(r.server)?.push(rate);
         ratios.get(r.server)?.push(rate / bare);
+        cpu.get(r.server)?.push(cpuPerCall);
       }
     }
   } finally {
     for (const r of running) r.stop();
   }
-  return { rates, ratios };
+  return { rates, ratios, cpu };
 }
 
 function header(what: string): void {
@@ -173,11 +191,13 @@ async function chains(): Promise<void> {
     { label: 'lesson 07 chain (log, recover, auth, TLS, health)', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain (production configuration)', kind: '09', preload: true, env: PRODUCTION_09 },
   ];
-  const { rates, ratios } = await throughput(servers);
+  const { rates, ratios, cpu } = await throughput(servers);
+  const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
   for (const server of servers) {
     const rs = rates.get(server) ?? [];
+    const c = median(cpu.get(server) ?? []);
     console.log(
-      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  (rounds: ${rs.map(Math.round).join(', ')})`,
+      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  ${c.toFixed(0).padStart(4)} µs CPU/call (${pct(bareCpu / c)})  (rounds: ${rs.map(Math.round).join(', ')})`,
     );
   }
 }
@@ -186,6 +206,9 @@ interface LayerRow {
   label: string;
   rate: number;
   share: number;
+  cpuPerCall: number;
+  /** Bare's CPU per call over this one's: the share of bare throughput a CPU-bound server would keep. */
+  cpuShare: number;
 }
 
 async function layers(): Promise<void> {
@@ -210,25 +233,30 @@ async function layers(): Promise<void> {
     { label: 'lesson 07 chain', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
   ];
-  const { rates, ratios } = await throughput(servers);
+  const { rates, ratios, cpu } = await throughput(servers);
+  const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
   const rows: LayerRow[] = servers.map((s) => ({
     label: s.label,
     rate: median(rates.get(s) ?? []),
     share: median(ratios.get(s) ?? []),
+    cpuPerCall: median(cpu.get(s) ?? []),
+    cpuShare: bareCpu / median(cpu.get(s) ?? []),
   }));
-  const lossOfAll = 1 - (rows[9]?.share ?? 0);
-  console.log(`  ${'layer'.padEnd(34)} ${'req/s'.padStart(7)}  ${'of bare'.padStart(7)}  ${'cost'.padStart(5)}  share of the loss`);
+  const cpuOfAll = (rows[9]?.cpuPerCall ?? 0) - bareCpu;
+  console.log(
+    `  ${'layer'.padEnd(34)} ${'req/s'.padStart(7)}  ${'of bare'.padStart(7)}  ${'CPU/call'.padStart(8)}  ${'of bare'.padStart(7)}  share of the loss`,
+  );
   rows.forEach((row, i) => {
-    const cost = 1 - row.share;
     const single = i >= 2 && i <= 8;
-    const share = single && lossOfAll > 0 ? pct(cost / lossOfAll) : '';
+    const share = single && cpuOfAll > 0 ? pct((row.cpuPerCall - bareCpu) / cpuOfAll) : '';
     console.log(
-      `  ${row.label.padEnd(34)} ${String(Math.round(row.rate)).padStart(7)}  ${pct(row.share).padStart(7)}  ${(i === 0 ? '' : pct(cost)).padStart(5)}  ${share}`,
+      `  ${row.label.padEnd(34)} ${String(Math.round(row.rate)).padStart(7)}  ${pct(row.share).padStart(7)}  ${`${row.cpuPerCall.toFixed(0)} µs`.padStart(8)}  ${pct(row.cpuShare).padStart(7)}  ${share}`,
     );
   });
-  console.log(
-    `  (of bare: the median over rounds of the ratio to bare in the same round; share of the loss: the cost over that of all of them)`,
-  );
+  console.log('  (req/s of bare: the median over rounds of the ratio to bare in the same round. CPU/call: the server');
+  console.log("  process's CPU time per call, all threads; its of-bare is bare's CPU/call over the row's: the throughput");
+  console.log('  a CPU-bound server keeps, barely moved by other load. Share of the loss: the extra CPU/call over');
+  console.log('  that of all of them. The chart draws the CPU-based shares.)');
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), rows }, null, 2)}\n`);
   if (values.svg) {
     const before = values.before ? (JSON.parse(readFileSync(values.before, 'utf8')) as { rows: LayerRow[] }).rows : undefined;
@@ -250,7 +278,7 @@ function barChart(rows: LayerRow[], before?: LayerRow[]): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 70}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="4" y="18" font-weight="bold">Unary throughput, share of bare grpc-js over the same TLS${before ? ' (grey: before, blue: after)' : ''}</text>`,
+    `<text x="4" y="18" font-weight="bold">Share of bare grpc-js throughput over the same TLS, from server CPU per call${before ? ' (grey: before, blue: after)' : ''}</text>`,
   ];
   const x0 = labelWidth;
   const full = x0 + scale(1);
@@ -266,13 +294,13 @@ function barChart(rows: LayerRow[], before?: LayerRow[]): string {
     const old = before?.find((b) => b.label === row.label);
     if (before) {
       if (old) {
-        parts.push(`<rect x="${x0}" y="${barY}" width="${scale(old.share)}" height="12" fill="#bbb"/>`);
-        parts.push(`<text x="${x0 + scale(old.share) + 4}" y="${barY + 10}" fill="#777">${pct(old.share)}</text>`);
+        parts.push(`<rect x="${x0}" y="${barY}" width="${scale(old.cpuShare)}" height="12" fill="#bbb"/>`);
+        parts.push(`<text x="${x0 + scale(old.cpuShare) + 4}" y="${barY + 10}" fill="#777">${pct(old.cpuShare)}</text>`);
       }
       barY += 14;
     }
-    parts.push(`<rect x="${x0}" y="${barY}" width="${scale(row.share)}" height="14" fill="#3a7bd5"/>`);
-    parts.push(`<text x="${x0 + scale(row.share) + 4}" y="${barY + 11}">${pct(row.share)}</text>`);
+    parts.push(`<rect x="${x0}" y="${barY}" width="${scale(row.cpuShare)}" height="14" fill="#3a7bd5"/>`);
+    parts.push(`<text x="${x0 + scale(row.cpuShare) + 4}" y="${barY + 11}">${pct(row.cpuShare)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
@@ -377,7 +405,7 @@ async function profile(): Promise<void> {
     await h2load(r, quick ? '500' : '4000');
     await r.signal('SIGUSR2', 'profiling');
     const rates: number[] = [];
-    for (let round = 0; round < rounds; round++) rates.push(await h2load(r, requests));
+    for (let round = 0; round < rounds; round++) rates.push((await h2load(r, requests)).rate);
     await r.signal('SIGUSR2', 'profile written');
     r.stop();
     const summary = summarize(file);
