@@ -277,6 +277,7 @@ function barChart(rows: LayerRow[], before?: LayerRow[]): string {
   const height = top + rows.length * rowHeight + 30;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 70}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<title>Share of bare grpc-js throughput per layer</title>',
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="4" y="18" font-weight="bold">Share of bare grpc-js throughput over the same TLS, from server CPU per call${before ? ' (grey: before, blue: after)' : ''}</text>`,
   ];
