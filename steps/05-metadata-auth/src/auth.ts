@@ -2,7 +2,7 @@
 // `authorization: Bearer <token>`, checked before any handler runs; the
 // caller's `x-user-id` then rides with the call in AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 
@@ -44,7 +44,11 @@ const USER_ID = /^[\w.@-]{1,64}$/;
 
 // Hash both sides to 32 bytes: timingSafeEqual needs equal lengths, and
 // comparing digests leaks neither the token's content nor its length.
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// crypto.hash is one-shot: no Hash object per call.
+const digest = (value: string) => hash('sha256', value, 'buffer');
+
+/** The caller of every call without x-user-id: one object, not one per call. */
+const ANONYMOUS: Caller = Object.freeze({ userId: undefined });
 
 export interface AuthOptions {
   token: string;
@@ -54,13 +58,25 @@ export interface AuthOptions {
 
 export function authInterceptor({ token, isPublic = () => false }: AuthOptions): grpc.ServerInterceptor {
   const expected = digest(`Bearer ${token}`);
+  // Only registered methods reach an interceptor, so this cache is bounded by the API.
+  const publicPaths = new Map<string, boolean>();
   return (method, call) => {
-    if (isPublic(method.path)) return new grpc.ServerInterceptingCall(call);
-    let caller: Caller | undefined;
-    // Handlers run inside the listener callbacks below, so running each
-    // callback in the caller's context hands the handler its caller.
-    const listener = new grpc.ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
+    let open = publicPaths.get(method.path);
+    if (open === undefined) {
+      open = isPublic(method.path);
+      publicPaths.set(method.path, open);
+    }
+    if (open) return new grpc.ServerInterceptingCall(call);
+    let caller: Caller = ANONYMOUS;
+    let authenticated = false;
+    // The caller's context is entered where someone reads it: the metadata
+    // callback (later interceptors, e.g. authorization, and the handler of a
+    // request stream start there), the half-close one (grpc-js calls a unary
+    // or server-streaming handler from it), and, only for request streams,
+    // the message one (the handler's 'data' listeners run in it).
+    const streaming = method.requestStream;
+    const listener: grpc.ServerListener = {
+      onReceiveMetadata(metadata, next) {
         const [authorization] = metadata.get('authorization');
         if (typeof authorization !== 'string' || !timingSafeEqual(digest(authorization), expected)) {
           call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
@@ -73,13 +89,20 @@ export function authInterceptor({ token, isPublic = () => false }: AuthOptions):
         }
         // The token has done its job: handlers and later interceptors never see it.
         metadata.remove('authorization');
-        caller = { userId: userId as string | undefined };
+        if (userId !== undefined) caller = { userId };
+        authenticated = true;
         callers.run(caller, next, metadata);
-      })
-      .withOnReceiveMessage((message, next) => caller && callers.run(caller, next, message))
-      .withOnReceiveHalfClose((next) => caller && callers.run(caller, next))
-      .build();
-    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+      },
+      onReceiveMessage(message, next) {
+        if (!authenticated) return;
+        if (streaming) callers.run(caller, next, message);
+        else next(message);
+      },
+      onReceiveHalfClose(next) {
+        if (authenticated) callers.run(caller, next);
+      },
+    };
+    return new grpc.ServerInterceptingCall(call, { start: (next) => next(listener) });
   };
 }
 

@@ -135,6 +135,38 @@ describe('auth interceptor', () => {
     expect(currentCaller()).toBeUndefined();
   });
 
+  it('hands the caller to streaming handlers too: at start, in their data and end listeners', async () => {
+    const seen: Record<string, string | undefined> = {};
+    const server = await startGreeterServer({
+      token: TOKEN,
+      logger: createLogger({ level: 'silent', pretty: false }),
+      handlers: {
+        StreamGreetings: (call) => {
+          seen.stream = currentCaller()?.userId;
+          call.end();
+        },
+        Chat: (call) => {
+          seen.chatStart = currentCaller()?.userId;
+          call.on('data', () => {
+            seen.chatData = currentCaller()?.userId;
+          });
+          call.on('end', () => {
+            seen.chatEnd = currentCaller()?.userId;
+            call.end();
+          });
+        },
+      },
+    });
+    cleanups.push(() => server.stop());
+    const c = createGreeterClient(server.address, { token: TOKEN, userId: 'u-7' });
+    cleanups.push(() => c.close());
+    await streamGreetings(c, 'Ada', 1).toArray();
+    const member = joinChat(c, 'ada', () => {});
+    await member.say('hi');
+    expect((await member.leave()).code).toBe(grpc.status.OK);
+    expect(seen).toEqual({ stream: 'u-7', chatStart: 'u-7', chatData: 'u-7', chatEnd: 'u-7' });
+  });
+
   it('refuses a malformed x-user-id with INVALID_ARGUMENT', async () => {
     const { client, handled } = await setup();
     const err = await failure(sayHello(client(TOKEN, 'bad id with spaces'), 'Ada'));
