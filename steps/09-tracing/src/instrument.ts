@@ -13,6 +13,7 @@ const { startTracing } = await import('./tracing.js');
 const sdk = startTracing();
 
 // Flush what is buffered when the program ends on its own (the runner lets it).
+// A failed flush rejects; the exporter has already said why, in one line.
 process.once('beforeExit', () => {
-  void sdk.shutdown();
+  sdk.shutdown().catch(() => {});
 });
