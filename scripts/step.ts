@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeVersionProblem } from './node-version.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stepsDir = join(root, 'steps');
@@ -39,6 +40,13 @@ function fail(message: string): never {
 export function selectStep(all: Step[], selector: string): Step | undefined {
   if (/^\d{1,2}$/.test(selector)) return all.find((s) => s.number === selector.padStart(2, '0'));
   return all.find((s) => s.dir === selector.replace(/\/$/, '').replace(/^steps\//, ''));
+}
+
+// First, before anything a newer Node provides is needed.
+const tooOld = nodeVersionProblem(process.version, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node);
+if (tooOld) {
+  process.stderr.write(`error: ${tooOld}\n`);
+  process.exit(1);
 }
 
 const [selector, ...rest] = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { lesson as metricsLesson, serveWith } from '@course/08-prometheus-metrics/lesson';
 import { type Lesson, pc, row } from '@course/kit';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startGreeterServer } from './server.js';
 import { recentSpans, spanDestination, traceFields } from './tracing.js';
 

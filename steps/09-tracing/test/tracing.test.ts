@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Exit, type OtlpReceiver, SPAN_KIND, STATUS_ERROR, startLesson, startOtlpReceiver } from '@course/kit';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReportingExporter } from '../src/tracing.js';
 
 const { SERVER, CLIENT } = SPAN_KIND;
 const ERROR = STATUS_ERROR;
+const [SUCCESS, FAILED] = [0, 1]; // ExportResultCode
 
 const step = fileURLToPath(new URL('..', import.meta.url));
 const instrument = fileURLToPath(new URL('../src/instrument.ts', import.meta.url));
@@ -113,5 +116,44 @@ describe('a traced server and a traced client, in their own processes', () => {
     expect(served.length).toBeGreaterThanOrEqual(2);
     const serverSpans = spans('greeter-server');
     for (const span of serverSpans) expect(served.some((l) => l.trace_id === span.traceId && l.span_id === span.spanId)).toBe(true);
+  });
+});
+
+describe('a collector that cannot be reached', () => {
+  it('says so in one line naming the endpoint, and the demo exits 0 at once', async () => {
+    // Nothing listens on port 1: every export is refused.
+    const { code, stdout, stderr } = await lessonProcess([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }).exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('spans go to OTLP');
+    expect(stderr.trim().split('\n')).toEqual([
+      'warning: spans could not be exported to http://127.0.0.1:1 (OTEL_EXPORTER_OTLP_ENDPOINT): connect ECONNREFUSED 127.0.0.1:1',
+    ]);
+  });
+
+  it('names the traces endpoint when that is the one set, without the credentials in its URL', async () => {
+    const { code, stderr } = await lessonProcess([], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://course:s3cret@127.0.0.1:1/v1/traces',
+    }).exited;
+    expect(code).toBe(0);
+    expect(stderr.trim()).toBe(
+      'warning: spans could not be exported to http://127.0.0.1:1/v1/traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): connect ECONNREFUSED 127.0.0.1:1',
+    );
+  });
+
+  it('reports once per run of failed exports, and again after one succeeded', () => {
+    const results = [FAILED, FAILED, SUCCESS, FAILED];
+    const inner: SpanExporter = {
+      export: (_spans, done) => done(results.shift() === FAILED ? { code: FAILED, error: new Error('refused') } : { code: SUCCESS }),
+      shutdown: async () => {},
+    };
+    const lines: string[] = [];
+    const exporter = new ReportingExporter(inner, 'http://collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT)', (l) => lines.push(l));
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) exporter.export([], (r) => codes.push(r.code));
+    expect(codes).toEqual([FAILED, FAILED, SUCCESS, FAILED]);
+    expect(lines).toEqual(
+      Array(2).fill('warning: spans could not be exported to http://collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT): refused'),
+    );
   });
 });
