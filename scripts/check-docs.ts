@@ -8,9 +8,9 @@
 //                         until the end of the README, then stopped with Ctrl-C (SIGINT); must exit 0 within 15 s
 //   ```sh norun="why"     shown but not run (e.g. grpcurl); the reason is required
 //   ```sh test            the course's test command (root README); .ci/run runs it as its own stage
-//   ```text               directly after a sh block (only blank lines between; ```console works too): lines
-//                         (runs of spaces match any run of spaces)
-//                         that block must print, in order, other lines may come between; `<anything>` matches any text
+//   ```text               directly after a sh block (only blank lines between; ```console works too): what
+//                         that block prints, all of it, line by line (blank lines and runs of spaces aside);
+//                         `<anything>` matches any text in a line, and a line `...` stands for any lines
 // ```bash, ```shell and ```console (except as expected output) are refused: write ```sh. Other languages are not run.
 // A lesson README (steps/NN-*/README.md) must show `pnpm step NN` with its expected output, a background
 // `pnpm step NN serve` and a `pnpm step NN client`.
@@ -130,19 +130,42 @@ export function linePattern(expected: string): RegExp {
   return new RegExp(`^${literal.join('.*?')}$`);
 }
 
-/** The first expected line not found, in order, among the output's lines; undefined when all are there. */
-export function missingLine(expected: string[], output: string): string | undefined {
-  const actual = stripVTControlCharacters(output)
+/** A line of an expected-output block that stands for any number of output lines (zero or more). */
+export const ELISION = '...';
+
+/**
+ * Why the output does not match the expected block, or undefined when it does. The block is the
+ * whole output: every non-blank output line must match the expected line in the same place, and
+ * a `...` line stands for any lines in between (so a README says where it shows only part).
+ */
+export function mismatch(expected: string[], output: string): string | undefined {
+  const want = expected.map((l) => l.trim()).filter((l) => l !== '');
+  const got = stripVTControlCharacters(output)
     .split(/\r\n|\r|\n/)
-    .map((l) => l.trim());
-  let at = 0;
-  for (const line of expected.map((l) => l.trim()).filter((l) => l !== '')) {
-    const pattern = linePattern(line);
-    while (at < actual.length && !pattern.test(actual[at] ?? '')) at++;
-    if (at === actual.length) return line;
-    at++;
-  }
-  return undefined;
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const patterns = want.map((l) => (l === ELISION ? undefined : linePattern(l)));
+  // matches(i, j): want[i..] matches got[j..]. Memoised; blocks are a few dozen lines.
+  const memo = new Map<number, boolean>();
+  let furthest = { i: 0, j: 0 };
+  const matches = (i: number, j: number): boolean => {
+    const key = i * (got.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    if (i > furthest.i || (i === furthest.i && j > furthest.j)) furthest = { i, j };
+    let result: boolean;
+    if (i === want.length) result = j === got.length;
+    else if (patterns[i] === undefined) result = matches(i + 1, j) || (j < got.length && matches(i, j + 1));
+    else result = j < got.length && (patterns[i] as RegExp).test(got[j] ?? '') && matches(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  if (matches(0, 0)) return undefined;
+  const { i, j } = furthest;
+  const next = want.slice(i).find((l) => l !== ELISION);
+  if (next === undefined || i === want.length) return `unexpected line: ${got[j] ?? ''} (show it, or a ${ELISION} line)`;
+  if (j >= got.length) return `expected line not found: ${next}`;
+  return `expected line: ${next}\n  got line:      ${got[j]}`;
 }
 
 /** What every lesson README must show: the demo with its output, the server in the background, the client. */
@@ -217,8 +240,8 @@ function tail(output: string): string {
 /** Why a finished block failed, or undefined when it did what the README says. */
 function verdict(block: Block, run: Run, code: number | null, signal: string | null): string | undefined {
   if (code !== block.exit) return `exited with ${code ?? signal}, expected ${block.exit}\n${tail(run.output)}`;
-  const missing = block.expected && missingLine(block.expected, run.output);
-  return missing === undefined ? undefined : `expected line not found: ${missing}\n${tail(run.output)}`;
+  const wrong = block.expected && mismatch(block.expected, run.output);
+  return wrong === undefined ? undefined : `${wrong}\n${tail(run.output)}`;
 }
 
 async function runBlock(block: Block): Promise<string | undefined> {
