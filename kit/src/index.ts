@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './lesson.js';
 export * from './out.js';
 export * from './process.js';
+export * from './stall.js';

@@ -2,11 +2,11 @@
 // a stalled member dropped without delaying the rest, and stdin client mode.
 import { fileURLToPath } from 'node:url';
 import { createGreeterClient } from '@course/01-unary';
-import { startLesson } from '@course/kit';
+import { startLesson, startStallProxy } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatServerOptions, joinChat, MAX_TEXT_LENGTH, type RoomEvent, startGreeterServer, startStallProxy } from '../src/index.js';
+import { type ChatServerOptions, joinChat, MAX_TEXT_LENGTH, type RoomEvent, startGreeterServer } from '../src/index.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
