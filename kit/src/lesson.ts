@@ -1,5 +1,6 @@
 // The step contract: one `Lesson` per step, and runLesson() turning
 // `demo | serve | client` plus flags into a call of it. Plumbing, not gRPC.
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeStatus, isServiceError } from './errors.js';
 import { heading, pcErr, row } from './out.js';
@@ -139,14 +140,47 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: Mode; v
   }
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    // Later signals (a terminal's Ctrl-C reaches the runner and this process
-    // alike) are absorbed: stop() is already bounded by its own grace period.
-    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+/** What the serve loop listens for: the first stop signal, and then a second one. */
+interface StopSignals {
+  first: Promise<NodeJS.Signals>;
+  /** Stops listening, so that a signal after the stop gets Node's default. */
+  remove(): void;
+}
+
+/**
+ * The first SIGINT or SIGTERM starts a graceful stop. A second one means
+ * "now": the process exits at once with 128 + the signal's number, as a
+ * shell reports a process killed by it, without waiting for the stop.
+ */
+function listenForStop(): StopSignals {
+  // Where the step runner could not hand its process over to the lesson (see
+  // scripts/step.ts), it passes each signal on, and the lesson may also get
+  // the same one from the terminal or from pnpm: a repeat within a second of
+  // the first is then that same signal, not a second request.
+  const repeatWindowMs = process.env.COURSE_RUNNER_FORWARDS_SIGNALS ? 1_000 : 0;
+  let firstAt: number | undefined;
+  let resolveFirst!: (signal: NodeJS.Signals) => void;
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    resolveFirst = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = performance.now();
+      return resolveFirst(signal);
+    }
+    if (performance.now() - firstAt < repeatWindowMs) return;
+    row('server', `${signal} again: exiting without waiting for the stop`);
+    process.exit(128 + (constants.signals[signal] ?? 0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    first,
+    remove() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** Runs one lesson from command-line arguments; returns the process exit code. */
@@ -180,11 +214,12 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
       const handle = await lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values });
       // Listen for the stop signal before announcing readiness: a supervisor
       // may send it the moment it reads the line.
-      const stopSignal = waitForSignal();
+      const signals = listenForStop();
       row('server', `listening on ${handle.address}`);
-      const signal = await stopSignal;
+      const signal = await signals.first;
       row('server', `${signal}: stopping`);
       await handle.stop();
+      signals.remove();
       row('server', 'stopped');
     }
     return 0;
