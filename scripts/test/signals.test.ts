@@ -98,8 +98,10 @@ describe('`pnpm step NN serve` and signals', () => {
     expect(served.output()).not.toContain('again');
   });
 
-  it('SIGTERM to pnpm itself: the lesson drains and prints stopped, then pnpm reports 143 (128 + SIGTERM)', async () => {
-    const served = pnpm(['07', 'serve', '--port', '0']);
+  it('SIGTERM to pnpm itself: the lesson gets it once, drains and prints stopped, then pnpm reports 143 (128 + SIGTERM)', async () => {
+    // pnpm passes a SIGTERM to every process under it: were the runner still
+    // a process of its own, passing it on too, the lesson would get two.
+    const served = pnpm(['07', 'serve', '--port', '0'], { DRAIN_DELAY_MS: '1000' });
     await served.printed('listening on');
     served.child.kill('SIGTERM');
     const { code, signal } = await served.exited;

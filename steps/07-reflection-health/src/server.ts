@@ -6,7 +6,7 @@ import { startGreeterServer as startTlsServer, type TlsServerOptions } from '@co
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { graceFromEnv, gracefulStop } from './shutdown.js';
+import { addHealth, drainDelayFromEnv, graceFromEnv, gracefulStop, type HealthWatches } from './shutdown.js';
 
 /** What health answers for: the whole server ("") and each service by name. */
 export const HEALTH_SERVICES = ['', 'greeter.v1.Greeter'] as const;
@@ -35,26 +35,33 @@ export interface HealthServerOptions extends TlsServerOptions {
   reflection?: boolean;
   /** Default: SHUTDOWN_GRACE_MS, else 10 s. */
   graceMs?: number;
+  /** How long a stop keeps serving with health NOT_SERVING. Default: DRAIN_DELAY_MS, else 1 s. */
+  drainDelayMs?: number;
 }
 
 export interface HealthServerHandle extends LoggedServerHandle {
   health: HealthImplementation;
   graceMs: number;
+  drainDelayMs: number;
 }
 
 export async function startGreeterServer(options: HealthServerOptions = {}): Promise<HealthServerHandle> {
   const graceMs = options.graceMs ?? graceFromEnv();
+  const drainDelayMs = options.drainDelayMs ?? drainDelayFromEnv();
   const reflection = options.reflection ?? reflectionEnabled();
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'SERVING'])));
+  // Filled in by register(), which runs before the server binds.
+  let watches: HealthWatches = new Set();
   const handle = await startTlsServer({
     ...options,
     stopTimeoutMs: graceMs,
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
-      health.addToServer(server);
+      watches = addHealth(server, health);
       if (reflection) new ReflectionService(describedServices).addToServer(server);
       options.register?.(server);
     },
   });
-  return { ...handle, health, graceMs, stop: gracefulStop(handle.stop, health, HEALTH_SERVICES) };
+  const stop = gracefulStop(handle.stop, { health, services: HEALTH_SERVICES, watches, drainDelayMs });
+  return { ...handle, health, graceMs, drainDelayMs, stop };
 }
