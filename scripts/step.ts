@@ -56,7 +56,14 @@ const step = selectStep(all, selector);
 if (!step) fail(`no step '${selector}' (there are ${all.length}: ${all.map((s) => s.number).join(', ')})`);
 
 const stepDir = join(stepsDir, step.dir);
-const args = ['--import', 'tsx', ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]), join(root, 'kit/src/run.ts'), stepDir, ...rest];
+const args = [
+  '--import',
+  'tsx',
+  ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]),
+  join(root, 'kit/src/run.ts'),
+  stepDir,
+  ...rest,
+];
 process.chdir(root);
 // The lesson takes over this process (same pid), so whatever signals `pnpm
 // step` (a terminal's Ctrl-C, a `kill`, pnpm passing one on) reaches the

@@ -7,14 +7,7 @@ import { startLesson, startStallProxy } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type ChatServerOptions,
-  joinChat,
-  MAX_FROM_LENGTH,
-  MAX_TEXT_LENGTH,
-  type RoomEvent,
-  startGreeterServer,
-} from '../src/index.js';
+import { type ChatServerOptions, joinChat, MAX_FROM_LENGTH, MAX_TEXT_LENGTH, type RoomEvent, startGreeterServer } from '../src/index.js';
 
 const step = fileURLToPath(new URL('..', import.meta.url));
 
@@ -205,7 +198,10 @@ describe('serve', () => {
   /** The exit, or 'still running' if there is none within ms (a bound for a hang, not a timing goal). */
   async function exitWithin(lesson: ReturnType<typeof startLesson>, ms: number) {
     const bound = new AbortController();
-    const outcome = await Promise.race([lesson.exited, sleep(ms, 'still running' as const, { signal: bound.signal }).catch(() => 'still running' as const)]);
+    const outcome = await Promise.race([
+      lesson.exited,
+      sleep(ms, 'still running' as const, { signal: bound.signal }).catch(() => 'still running' as const),
+    ]);
     bound.abort();
     return outcome;
   }
@@ -231,4 +227,3 @@ describe('serve', () => {
     expect(lesson.stdout()).not.toContain('stopped');
   }, 30_000);
 });
-

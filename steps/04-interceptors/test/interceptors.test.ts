@@ -320,7 +320,7 @@ describe('client interceptors', () => {
   it.each([
     ['later', 60_000],
     ['sooner', 500],
-  ])("keep a deadline the caller set, %s than the default", async (_, ms) => {
+  ])('keep a deadline the caller set, %s than the default', async (_, ms) => {
     let seen = 0;
     const { client } = await setup({
       handlers: {
@@ -331,9 +331,7 @@ describe('client interceptors', () => {
       },
     });
     const deadline = Date.now() + ms;
-    await new Promise((resolve, reject) =>
-      client.SayHello({ name: 'Ada' }, { deadline }, (e, r) => (e ? reject(e) : resolve(r))),
-    );
+    await new Promise((resolve, reject) => client.SayHello({ name: 'Ada' }, { deadline }, (e, r) => (e ? reject(e) : resolve(r))));
     // It travels as a timeout, so the server's copy is off by the transit
     // time; the default one would be over a second away.
     expect(Math.abs(seen - deadline)).toBeLessThan(250);

@@ -92,7 +92,10 @@ export const lesson: Lesson = {
   async serve({ host, port, flags }) {
     // Lesson 06's server makes and loads certs/ when it is given no certificates.
     const server = await startGreeterServer({ host, port, mtls: flags.mtls === true });
-    row('server', `health SERVING; on stop: drain ${server.drainDelayMs} ms (DRAIN_DELAY_MS), grace ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`);
+    row(
+      'server',
+      `health SERVING; on stop: drain ${server.drainDelayMs} ms (DRAIN_DELAY_MS), grace ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`,
+    );
     return server;
   },
   async client(context) {

@@ -72,7 +72,10 @@ export interface GracefulStopOptions {
  * stop() refuses new calls, waits for in-flight ones and, after the grace
  * period it was built with, cancels the rest (lesson 01's startServer).
  */
-export function gracefulStop(stop: () => Promise<void>, { health, services, watches, drainDelayMs }: GracefulStopOptions): () => Promise<void> {
+export function gracefulStop(
+  stop: () => Promise<void>,
+  { health, services, watches, drainDelayMs }: GracefulStopOptions,
+): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () => {
     stopping ??= (async () => {

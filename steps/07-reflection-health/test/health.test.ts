@@ -2,9 +2,9 @@
 // shutdown timing through a real `serve` process and SIGTERM.
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
@@ -71,7 +71,10 @@ const failure = (p: Promise<unknown>) =>
 /** What `promise` settled with, or `still pending` if it did not within ms: a bound for a hang, not a timing goal. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still pending'> {
   const bound = new AbortController();
-  const result = await Promise.race([promise, sleep(ms, 'still pending' as const, { signal: bound.signal }).catch(() => 'still pending' as const)]);
+  const result = await Promise.race([
+    promise,
+    sleep(ms, 'still pending' as const, { signal: bound.signal }).catch(() => 'still pending' as const),
+  ]);
   bound.abort();
   return result;
 }
