@@ -5,3 +5,4 @@ export * from './lesson.js';
 export * from './out.js';
 export * from './process.js';
 export * from './stall.js';
+export * from './within.js';

@@ -1,9 +1,8 @@
 // Chat through a real server: fan-out to every member, leaving, bad input,
 // a stalled member dropped without delaying the rest, and stdin client mode.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createGreeterClient } from '@course/01-unary';
-import { startLesson, startStallProxy } from '@course/kit';
+import { STILL_PENDING, startLesson, startStallProxy, within } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -195,24 +194,12 @@ describe('serve', () => {
     return lesson;
   }
 
-  /** The exit, or 'still running' if there is none within ms (a bound for a hang, not a timing goal). */
-  async function exitWithin(lesson: ReturnType<typeof startLesson>, ms: number) {
-    const bound = new AbortController();
-    const outcome = await Promise.race([
-      lesson.exited,
-      sleep(ms, 'still running' as const, { signal: bound.signal }).catch(() => 'still running' as const),
-    ]);
-    bound.abort();
-    return outcome;
-  }
-
   it('exits 0 after one SIGTERM while a member has stalled with messages pending', async () => {
     const lesson = await serveWithStalledMember();
     lesson.child.kill('SIGTERM');
     // The server's grace period is 5 s (lesson 01's stopTimeoutMs); a hang would go on forever.
-    const exit = await exitWithin(lesson, 15_000);
-    expect(exit).not.toBe('still running');
-    expect(exit === 'still running' ? undefined : exit.code).toBe(0);
+    const exit = await within(lesson.exited, 15_000);
+    expect(exit === STILL_PENDING ? exit : exit.code).toBe(0);
     expect(lesson.stdout()).toMatch(/SIGTERM: stopping[\s\S]*stopped\n$/);
   }, 30_000);
 
@@ -221,9 +208,8 @@ describe('serve', () => {
     lesson.child.kill('SIGTERM');
     await until(() => lesson.stdout().includes('SIGTERM: stopping'), 'the stop to begin');
     lesson.child.kill('SIGINT');
-    const exit = await exitWithin(lesson, 15_000);
-    expect(exit).not.toBe('still running');
-    expect(exit === 'still running' ? undefined : exit.code).toBe(130);
+    const exit = await within(lesson.exited, 15_000);
+    expect(exit === STILL_PENDING ? exit : exit.code).toBe(130);
     expect(lesson.stdout()).not.toContain('stopped');
   }, 30_000);
 });

@@ -4,14 +4,13 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
 import { channelCredentials, createGreeterClient } from '@course/06-tls';
-import { startLesson, startStallProxy } from '@course/kit';
+import { STILL_PENDING, startLesson, startStallProxy, within } from '@course/kit';
 import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,17 +66,6 @@ const failure = (p: Promise<unknown>) =>
     () => expect.fail('expected a failure'),
     (e: grpc.ServiceError) => e,
   );
-
-/** What `promise` settled with, or `still pending` if it did not within ms: a bound for a hang, not a timing goal. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still pending'> {
-  const bound = new AbortController();
-  const result = await Promise.race([
-    promise,
-    sleep(ms, 'still pending' as const, { signal: bound.signal }).catch(() => 'still pending' as const),
-  ]);
-  bound.abort();
-  return result;
-}
 
 describe('health and reflection', () => {
   it('answer SERVING for the server and for Greeter, without a token', async () => {
@@ -224,7 +212,7 @@ describe('graceful stop', () => {
     proxy.stall();
     // Enough greetings for the server's writes to back up behind the stalled connection.
     const outcome = await within(server.stop(), 10_000);
-    expect(outcome).not.toBe('still pending');
+    expect(outcome).not.toBe(STILL_PENDING);
   });
 
   it('reads the grace period from SHUTDOWN_GRACE_MS, and the drain delay from DRAIN_DELAY_MS', () => {
@@ -253,7 +241,7 @@ describe('graceful stop', () => {
     server.child.kill('SIGTERM');
     const exit = await within(server.exited, 15_000);
     const took = performance.now() - began;
-    expect(exit === 'still pending' ? exit : exit.code).toBe(0);
+    expect(exit === STILL_PENDING ? exit : exit.code).toBe(0);
     // The stream was cut off by the grace period's timer, which starts after the drain delay.
     expect(took).toBeGreaterThanOrEqual(drainMs + graceMs - 50);
   });
