@@ -69,7 +69,7 @@ process.chdir(root);
 // step` (a terminal's Ctrl-C, a `kill`, pnpm passing one on) reaches the
 // lesson exactly once, and its exit status is this process's.
 const { execve } = process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
-if (execve) execve(process.execPath, [process.execPath, ...args], process.env);
+if (execve) execve.call(process, process.execPath, [process.execPath, ...args], process.env);
 
 // Where there is no execve (Windows, Node before 22.15), the lesson runs as a
 // child. A `kill` reaches only this process, so it passes signals on; the
