@@ -32,7 +32,8 @@ export function startNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeProc
   child.stderr.on('data', (c) => {
     stderr += c;
   });
-  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  // 'close', not 'exit': the last output may still be in the pipes when the process exits.
+  const exited = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   const listening = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       const found = /listening on (\S+?),?(\s|$)/.exec(stdout);

@@ -40,7 +40,7 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): St
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return {
     child,
     output: () => output,
