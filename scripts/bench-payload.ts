@@ -30,7 +30,7 @@ root.resolveAll();
 const User = root.lookupType('bench.v1.User');
 
 const created = new Date('2024-03-14T09:26:53.589Z');
-const seen = new Date('2026-11-21T18:02:11.120Z');
+const seen = new Date('2026-12-01T18:02:11.120Z');
 const timestamp = (d: Date) => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1e6 });
 // The same user twice: as protobufjs takes it, and in proto3's JSON mapping (what a JSON API would send).
 const asProto = {

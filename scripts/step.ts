@@ -1,6 +1,6 @@
 // The step runner: `pnpm step NN [demo|serve|client] [flags]`, `pnpm step list`.
-// It finds the lesson and starts it in its own Node process, with the lesson's
-// preloads (`--import`, e.g. tracing) ahead of everything else.
+// It finds the lesson and hands its process over to it, a fresh Node with the
+// lesson's preloads (`--import`, e.g. tracing) ahead of everything else.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,12 +64,30 @@ const step = selectStep(all, selector);
 if (!step) fail(`no step '${selector}' (there are ${all.length}: ${all.map((s) => s.number).join(', ')})`);
 
 const stepDir = join(stepsDir, step.dir);
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]), join(root, 'kit/src/run.ts'), stepDir, ...rest],
-  { stdio: 'inherit', cwd: root },
-);
-// A terminal's Ctrl-C reaches the whole process group; a `kill` reaches only
-// this process. Either way the lesson gets the signal and stops gracefully.
+const args = [
+  '--import',
+  'tsx',
+  ...step.preload.flatMap((p) => ['--import', join(stepDir, p)]),
+  join(root, 'kit/src/run.ts'),
+  stepDir,
+  ...rest,
+];
+process.chdir(root);
+// The lesson takes over this process (same pid), so whatever signals `pnpm
+// step` (a terminal's Ctrl-C, a `kill`, pnpm passing one on) reaches the
+// lesson exactly once, and its exit status is this process's.
+const { execve } = process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
+if (execve) execve.call(process, process.execPath, [process.execPath, ...args], process.env);
+
+// Where there is no execve (Windows, Node before 22.15), the lesson runs as a
+// child. A `kill` reaches only this process, so it passes signals on; the
+// lesson then takes a repeat that comes at once for the same signal.
+const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, COURSE_RUNNER_FORWARDS_SIGNALS: '1' } });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  if (signal === null) process.exit(code ?? 1);
+  // End the way the lesson did, killed by the same signal: a shell then
+  // reports 128 + its number (130 for Ctrl-C), as for any other tool.
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+});

@@ -7,3 +7,5 @@ export * from './lesson.js';
 export * from './otlp.js';
 export * from './out.js';
 export * from './process.js';
+export * from './stall.js';
+export * from './within.js';

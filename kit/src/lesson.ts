@@ -1,5 +1,6 @@
 // The step contract: one `Lesson` per step, and runLesson() turning
 // `demo | serve | client` plus flags into a call of it. Plumbing, not gRPC.
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeStatus, isServiceError } from './errors.js';
 import { heading, pcErr, row } from './out.js';
@@ -192,19 +193,53 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string;
   }
 }
 
-function waitForSignal(startedByParent: boolean): Promise<string> {
-  return new Promise((resolve) => {
-    // Later signals (a terminal's Ctrl-C reaches the runner and this process
-    // alike) are absorbed: stop() is already bounded by its own grace period.
-    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+/** What the serve loop listens for: the first stop signal, and then a second one. */
+interface StopSignals {
+  /** The first stop signal, or 'parent gone' for a server another step's process started. */
+  first: Promise<string>;
+  /** Stops listening, so that a signal after the stop gets Node's default. */
+  remove(): void;
+}
+
+/**
+ * The first SIGINT or SIGTERM starts a graceful stop. A second one means
+ * "now": the process exits at once with 128 + the signal's number, as a
+ * shell reports a process killed by it, without waiting for the stop.
+ */
+function listenForStop(startedByParent: boolean): StopSignals {
+  // Where the step runner could not hand its process over to the lesson (see
+  // scripts/step.ts), it passes each signal on, and the lesson may also get
+  // the same one from the terminal or from pnpm: a repeat within a second of
+  // the first is then that same signal, not a second request.
+  const repeatWindowMs = process.env.COURSE_RUNNER_FORWARDS_SIGNALS ? 1_000 : 0;
+  let firstAt: number | undefined;
+  let resolveFirst!: (reason: string) => void;
+  const first = new Promise<string>((resolve) => {
+    resolveFirst = resolve;
     // Started by another step's process (startMode): when that process is
     // gone, however it went, this one stops too instead of running on alone,
     // also when it went while this one was still starting.
     if (startedByParent && !process.connected) resolve('parent gone');
     else if (startedByParent) process.once('disconnect', () => resolve('parent gone'));
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = performance.now();
+      return resolveFirst(signal);
+    }
+    if (performance.now() - firstAt < repeatWindowMs) return;
+    row('server', `${signal} again: exiting without waiting for the stop`);
+    process.exit(128 + (constants.signals[signal] ?? 0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    first,
+    remove() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** Runs a server until a stop signal: `listening` when ready (and, to a parent, over IPC), then a graceful stop. */
@@ -215,12 +250,13 @@ async function runServer(label: string, start: () => Promise<Serving>): Promise<
   const handle = await start();
   // Listen for the stop signal before announcing readiness: a supervisor
   // may send it the moment it reads the line.
-  const stopSignal = waitForSignal(startedByParent);
+  const signals = listenForStop(startedByParent);
   row(label, `listening on ${handle.address}`);
   if (process.connected) process.send?.({ listening: handle.address });
-  const signal = await stopSignal;
+  const signal = await signals.first;
   row(label, `${signal}: stopping`);
   await handle.stop();
+  signals.remove();
   row(label, 'stopped');
 }
 

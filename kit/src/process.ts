@@ -35,7 +35,8 @@ export function startNode(args: string[], env: NodeJS.ProcessEnv = {}): NodeProc
   child.stderr.on('data', (c) => {
     stderr += c;
   });
-  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  // 'close', not 'exit': the last output may still be in the pipes when the process exits.
+  const exited = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   const listeningAs = (label: string) => {
     const line = new RegExp(`^\\s*${label}\\s+listening on (\\S+?),?(\\s|$)`, 'm');
     const listening = new Promise<string>((resolve, reject) => {

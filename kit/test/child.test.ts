@@ -39,7 +39,8 @@ describe('a child mode started with startMode', () => {
     // The child shares the parent's stdout: the pipe closes once both are gone.
     const closed = once(parent.child.stdout, 'close');
     parent.child.kill('SIGKILL');
-    await parent.exited;
+    // 'exit', not parent.exited: that waits for the shared pipe to close, which the child still holds.
+    if (parent.child.exitCode === null && parent.child.signalCode === null) await once(parent.child, 'exit');
     process.kill(pid, 'SIGUSR2');
     await closed;
     expect(parent.stdout()).toMatch(/child\s+listening on the child\n\s+child\s+parent gone: stopping\n\s+child\s+stopped\n$/);

@@ -1,5 +1,7 @@
 // A unary SayHello handler, and the start/stop helper every later step's server is built on.
 
+import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import { grpcLogger } from '@course/kit';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
@@ -21,7 +23,7 @@ export interface ServerHandle {
   port: number;
   /** host:port, ready to pass to a client. */
   address: string;
-  /** Stops gracefully: no new calls, in-flight calls finish, then it resolves. */
+  /** Stops gracefully: no new calls, in-flight calls finish (or are cancelled after `stopTimeoutMs`), then it resolves. */
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export interface StartOptions {
   serverOptions?: grpc.ServerOptions;
   /** Adds services to the server before it binds. */
   register(server: grpc.Server): void;
-  /** How long stop() waits for in-flight calls before cancelling them. */
+  /** How long stop() waits for in-flight calls before cancelling them and closing every connection. */
   stopTimeoutMs?: number;
 }
 
@@ -53,15 +55,35 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
   // An IPv6 address is bracketed in a target, as in a URL: `[::1]:50051`.
   const shown = host.includes(':') ? `[${host}]` : host;
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${shown}:${port}`, credentials, (err, p) => {
-      // grpc-js's message ("No address added out of total 1 resolved errors:
-      // [listen EADDRINUSE: address already in use 127.0.0.1:P]") hides the
-      // reason at its end, and a port in use is an expected failure: say it plainly.
-      if (err) reject(Object.assign(new Error(`cannot listen on ${shown}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
-      else resolve(p);
+  // A socket is this server's when it came in on its port and, for a server bound to one IP, on that IP.
+  const ownAddress = net.isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? host : undefined;
+  // The server's connections, so stop() can close them itself: Node publishes
+  // every accepted socket on this channel, and grpc-js gives no other handle.
+  const sockets = new Set<net.Socket>();
+  let bound = port;
+  const accepted = (message: unknown) => {
+    const { socket } = message as { socket: net.Socket };
+    if (socket.localPort !== bound) return;
+    // Servers on other addresses may share the port (127.0.0.2, 127.0.0.3, …).
+    if (ownAddress !== undefined && socket.localAddress?.replace(/^::ffff:/, '') !== ownAddress) return;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  diagnostics.subscribe('net.server.socket', accepted);
+  try {
+    bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${shown}:${port}`, credentials, (err, p) => {
+        // grpc-js's message ("No address added out of total 1 resolved errors:
+        // [listen EADDRINUSE: address already in use 127.0.0.1:P]") hides the
+        // reason at its end, and a port in use is an expected failure: say it plainly.
+        if (err) reject(Object.assign(new Error(`cannot listen on ${shown}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
+        else resolve(p);
+      });
     });
-  });
+  } catch (err) {
+    diagnostics.unsubscribe('net.server.socket', accepted);
+    throw err;
+  }
   const address = `${shown}:${bound}`;
   let stopping: Promise<void> | undefined;
   return {
@@ -71,11 +93,18 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     address,
     stop() {
       // tryShutdown waits for in-flight calls with no timeout of its own, so
-      // forceShutdown bounds it: a stuck stream cannot hold the process.
+      // after stopTimeoutMs forceShutdown cancels them. That still leaves a
+      // connection whose peer has stopped reading: Node closes a socket only
+      // once what was written to it is flushed, which then never happens, and
+      // tryShutdown would wait for it forever. So the sockets are destroyed too.
       stopping ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), stopTimeoutMs);
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          for (const socket of sockets) socket.destroy();
+        }, stopTimeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          diagnostics.unsubscribe('net.server.socket', accepted);
           resolve();
         });
       });

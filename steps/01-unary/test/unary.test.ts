@@ -138,31 +138,66 @@ describe('deadlines', () => {
   });
 });
 
+/** A promise and the function that resolves it: a test waits on the event itself, never on a sleep. */
+function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 describe('stop()', () => {
   it('lets an in-flight call finish, then refuses new connections', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const held = signal();
+    const started = signal();
     const server = await startGreeterServer({
       handlers: {
         SayHello: (call, callback) => {
-          void held.then(() => callback(null, { message: `late hello, ${call.request.name}` }));
+          started.resolve();
+          void held.promise.then(() => callback(null, { message: `late hello, ${call.request.name}` }));
         },
       },
     });
     const client = createGreeterClient(server.address);
     try {
       const inFlight = sayHello(client, 'Ada');
-      await new Promise((r) => setTimeout(r, 50));
+      await started.promise;
       const stopped = server.stop();
-      release();
+      held.resolve();
       expect((await inFlight).message).toBe('late hello, Ada');
       await stopped;
       const fresh = createGreeterClient(server.address);
       const err = await statusOf(sayHello(fresh, 'Bob', { deadline: new Date(Date.now() + 1_000) }));
       expect(err.code).toBe(grpc.status.UNAVAILABLE);
       fresh.close();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('cancels a call still running after stopTimeoutMs, then resolves', async () => {
+    const started = signal();
+    const cancelled = signal();
+    // A handler that never answers: only the server's stop can end the call.
+    const server = await startGreeterServer({
+      stopTimeoutMs: 200,
+      handlers: {
+        SayHello: (call) => {
+          call.on('cancelled', () => cancelled.resolve());
+          started.resolve();
+        },
+      },
+    });
+    const client = createGreeterClient(server.address);
+    try {
+      // The client's own deadline is far later: if stop() did not force the
+      // call to end, it would end with DEADLINE_EXCEEDED instead.
+      const inFlight = statusOf(sayHello(client, 'Ada', { deadline: new Date(Date.now() + 5_000) }));
+      await started.promise;
+      await server.stop();
+      await cancelled.promise;
+      expect([grpc.status.CANCELLED, grpc.status.UNAVAILABLE]).toContain((await inFlight).code);
     } finally {
       client.close();
     }

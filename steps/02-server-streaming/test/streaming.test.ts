@@ -2,7 +2,7 @@
 // cancellation that stops the handler's timer, deadlines, and backpressure.
 
 import { createGreeterClient } from '@course/01-unary';
-import { isServiceError } from '@course/kit';
+import { isServiceError, STILL_PENDING, startStallProxy, within } from '@course/kit';
 import type { HelloReply__Output } from '@course/proto/gen/greeter/v1/HelloReply';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
   startGreeterServer,
   streamDeadlineMs,
   streamGreetings,
+  streamGreetingsHandler,
 } from '../src/index.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -24,25 +25,31 @@ afterEach(async () => {
 });
 
 /** A server on port 0 and a client for it, closed after the test; `events` records what the handler did. */
-async function setup(stream: StreamServerOptions['stream'] = {}) {
+async function setup(stream: StreamServerOptions['stream'] = {}, options: StreamServerOptions = {}) {
   const events: StreamEvent[] = [];
-  const server = await startGreeterServer({ stream: { ...stream, onEvent: (e) => events.push(e) } });
+  const waiting: { type: StreamEvent['type']; resolve: (e: StreamEvent) => void }[] = [];
+  /** The first event of this type, as soon as the handler reports it. */
+  const first = <T extends StreamEvent['type']>(type: T) =>
+    new Promise<Extract<StreamEvent, { type: T }>>((resolve) => {
+      const seen = events.find((e) => e.type === type);
+      if (seen) resolve(seen as Extract<StreamEvent, { type: T }>);
+      else waiting.push({ type, resolve: resolve as (e: StreamEvent) => void });
+    });
+  const onEvent = (e: StreamEvent) => {
+    events.push(e);
+    for (const w of waiting.filter((w) => w.type === e.type)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(e);
+    }
+  };
+  const done = first('done');
+  const server = await startGreeterServer({ ...options, stream: { ...stream, onEvent } });
   const client = createGreeterClient(server.address);
   cleanups.push(
     () => server.stop(),
     () => client.close(),
   );
-  const done = () =>
-    new Promise<Extract<StreamEvent, { type: 'done' }>>((resolve) => {
-      const poll = setInterval(() => {
-        const found = events.find((e) => e.type === 'done');
-        if (found?.type === 'done') {
-          clearInterval(poll);
-          resolve(found);
-        }
-      }, 5);
-    });
-  return { server, client, events, done };
+  return { server, client, events, done, first };
 }
 
 /** Collects a stream's messages; resolves with them and the final status. */
@@ -82,10 +89,29 @@ describe('StreamGreetings', () => {
   });
 
   it('stops all work when the client cancels after the first message', async () => {
-    // A long interval: if the timer were not cancelled with the call, 'done'
-    // would come only when it fired, long after this test's timeout.
-    const { client, events, done } = await setup({ intervalMs: 60_000 });
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    // A long interval, and a check made as soon as the server has seen the
+    // cancel: a handler that kept its timer would not be done by then.
+    const events: StreamEvent[] = [];
+    let checked!: (state: { done: StreamEvent | undefined; timers: number }) => void;
+    const afterCancel = new Promise<{ done: StreamEvent | undefined; timers: number }>((resolve) => {
+      checked = resolve;
+    });
+    const handler = streamGreetingsHandler({ intervalMs: 60_000, onEvent: (e) => events.push(e) });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const { client } = await setup(
+      {},
+      {
+        handlers: {
+          StreamGreetings: (call) => {
+            handler(call);
+            // Registered after the handler's own listener, so it runs after it;
+            // setImmediate lets the promise chain the cancel started settle first.
+            call.once('cancelled', () => setImmediate(() => checked({ done: events.find((e) => e.type === 'done'), timers: timers() })));
+          },
+        },
+      },
+    );
+    const timersBefore = timers();
     const call = streamGreetings(client, 'Ada', 10);
     const result = collect(call);
     call.once('data', () => call.cancel());
@@ -93,11 +119,9 @@ describe('StreamGreetings', () => {
     expect(error?.code).toBe(grpc.status.CANCELLED);
     expect(messages).toHaveLength(1);
 
-    const ended = await done();
-    expect(ended).toEqual({ type: 'done', sent: 1, reason: 'cancelled' });
-    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    expect(timersAfter).toBeLessThanOrEqual(timersBefore);
-    await new Promise((r) => setTimeout(r, 100));
+    const state = await afterCancel;
+    expect(state.done).toEqual({ type: 'done', sent: 1, reason: 'cancelled' });
+    expect(state.timers).toBeLessThanOrEqual(timersBefore);
     expect(events.filter((e) => e.type === 'sent')).toHaveLength(1);
   });
 
@@ -107,7 +131,7 @@ describe('StreamGreetings', () => {
     expect(error?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(messages.length).toBeGreaterThanOrEqual(1);
     expect(messages.length).toBeLessThan(50);
-    expect((await done()).reason).toBe('cancelled');
+    expect((await done).reason).toBe('cancelled');
   });
 
   it("waits for 'drain' when write() returns false, never over-filling its buffer, and loses nothing", async () => {
@@ -153,5 +177,26 @@ describe('the stream deadline', () => {
     // grpc-timeout carries the deadline to the server, rounded to what it can say.
     expect(deadlines[0]).toBeGreaterThanOrEqual(sent + expected - 1_000);
     expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + expected + 1_000);
+  });
+});
+
+describe('stop()', () => {
+  it('ends within its stopTimeoutMs even when the client has stopped reading', async () => {
+    // The reader's connection stalls: the server's writes back up in its
+    // socket, and the connection can no longer close on its own.
+    const { server, done, first } = await setup({ intervalMs: 0 }, { stopTimeoutMs: 300 });
+    const proxy = await startStallProxy(server);
+    const stalled = createGreeterClient(proxy.address);
+    cleanups.push(
+      () => proxy.close(),
+      () => stalled.close(),
+    );
+    const call = streamGreetings(stalled, 'Ada', MAX_COUNT);
+    call.on('error', () => {});
+    call.once('data', () => proxy.stall());
+    await first('backpressure');
+    const outcome = await within(server.stop(), 10_000);
+    expect(outcome).not.toBe(STILL_PENDING);
+    expect((await done).reason).toBe('cancelled');
   });
 });

@@ -1,5 +1,4 @@
-// Lesson 03's public face: the chat room, its server, a chat member, and the stall proxy.
+// Lesson 03's public face: the chat room, its server and a chat member.
 export * from './client.js';
 export * from './room.js';
 export * from './server.js';
-export * from './stall.js';

@@ -2,12 +2,11 @@
 // dropped without slowing them down; `client` mode chats from stdin.
 import { createInterface } from 'node:readline';
 import { createGreeterClient } from '@course/01-unary';
-import { type Lesson, pc, row } from '@course/kit';
+import { type Lesson, pc, row, startStallProxy } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import { describeEnd, joinChat } from './client.js';
 import type { RoomEvent } from './room.js';
 import { startGreeterServer } from './server.js';
-import { startStallProxy } from './stall.js';
 
 /** Resolves once check() holds, polling briefly: the demo waits for deliveries it narrates. */
 async function until(check: () => boolean): Promise<void> {

@@ -10,9 +10,9 @@ type ChatCall = grpc.ServerDuplexStream<ChatMessage__Output, ChatMessage>;
 export const MAX_FROM_LENGTH = 32;
 export const MAX_TEXT_LENGTH = 1024;
 /**
- * Messages that may wait for one member before it is dropped. Each member's
- * queue is its own stream's buffer, so one slow reader costs at most this
- * many messages of memory and never delays anyone else.
+ * Messages that may wait for one member before it is dropped. Each member
+ * has its own queue, so one slow reader costs at most this many messages of
+ * memory and never delays anyone else.
  */
 export const DEFAULT_MAX_QUEUE = 64;
 
@@ -38,6 +38,17 @@ interface Member {
   call: ChatCall;
   /** The name it last wrote under, for the room's events. */
   from?: string;
+  /**
+   * The member's queue. The room hands its stream one message at a time and
+   * keeps the rest here, not in the stream's buffer: a dropped member's
+   * queue can then be thrown away, so its status goes out next instead of
+   * after everything that was waiting.
+   */
+  waiting: ChatMessage[];
+  /** A message is with the stream and its write has not completed. */
+  writing: boolean;
+  /** write()'s callback, made once per member: the stream took the message. */
+  written(): void;
 }
 
 export class ChatRoom {
@@ -55,7 +66,16 @@ export class ChatRoom {
   }
 
   readonly handler: GreeterHandlers['Chat'] = (call) => {
-    const member: Member = { call };
+    const member: Member = {
+      call,
+      waiting: [],
+      writing: false,
+      written: () => {
+        member.writing = false;
+        const next = member.waiting.shift();
+        if (next) this.send(member, next);
+      },
+    };
     this.members.add(member);
     this.onEvent?.({ type: 'joined', members: this.members.size });
     call.on('data', (message: ChatMessage__Output) => {
@@ -76,11 +96,11 @@ export class ChatRoom {
   /** Sends a message to every member; drops any member whose queue is full. */
   broadcast(message: ChatMessage): void {
     for (const member of this.members) {
-      if (member.call.writableLength >= this.maxQueue) {
-        this.drop(member, grpc.status.RESOURCE_EXHAUSTED, `too slow: ${member.call.writableLength} messages waiting, the room moved on`);
+      if (member.waiting.length >= this.maxQueue) {
+        this.drop(member, grpc.status.RESOURCE_EXHAUSTED, `too slow: ${member.waiting.length} messages waiting, the room moved on`);
         continue;
       }
-      member.call.write(message);
+      this.send(member, message);
     }
   }
 
@@ -89,17 +109,30 @@ export class ChatRoom {
     for (const member of this.members) this.drop(member, grpc.status.UNAVAILABLE, 'the room is closing: the server is stopping');
   }
 
+  /** The stream gets the message now if it is free, else the member's queue keeps it. */
+  private send(member: Member, message: ChatMessage): void {
+    if (member.writing) {
+      member.waiting.push(message);
+      return;
+    }
+    member.writing = true;
+    member.call.write(message, member.written);
+  }
+
   private leave(member: Member): boolean {
     if (!this.members.delete(member)) return false;
+    member.waiting.length = 0;
     this.onEvent?.({ type: 'left', from: member.from, members: this.members.size });
     return true;
   }
 
   private drop(member: Member, code: grpc.status, details: string): void {
     if (!this.members.delete(member)) return;
-    this.onEvent?.({ type: 'dropped', from: member.from, queued: member.call.writableLength, code });
-    // The status goes out after the messages already queued for this member;
-    // nothing more is added to its queue.
+    const queued = member.waiting.length;
+    member.waiting.length = 0;
+    this.onEvent?.({ type: 'dropped', from: member.from, queued, code });
+    // What the stream has already taken still goes out, then the status; the
+    // messages that were waiting never do.
     member.call.emit('error', statusError(code, details));
   }
 }

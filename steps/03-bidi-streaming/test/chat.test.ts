@@ -2,11 +2,13 @@
 // a stalled member dropped without delaying the rest, and stdin client mode.
 import { fileURLToPath } from 'node:url';
 import { createGreeterClient } from '@course/01-unary';
-import { startLesson } from '@course/kit';
+import { STILL_PENDING, startLesson, startStallProxy, within } from '@course/kit';
 import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatServerOptions, joinChat, MAX_TEXT_LENGTH, type RoomEvent, startGreeterServer, startStallProxy } from '../src/index.js';
+import { type ChatServerOptions, joinChat, MAX_FROM_LENGTH, MAX_TEXT_LENGTH, type RoomEvent, startGreeterServer } from '../src/index.js';
+
+const step = fileURLToPath(new URL('..', import.meta.url));
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -80,6 +82,7 @@ describe('Chat', () => {
     ['an empty text', { from: 'ada', text: '' }, 'text must be'],
     ['an over-long text', { from: 'ada', text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }, 'text must be'],
     ['an empty sender', { from: '', text: 'hi' }, 'from must be'],
+    ['an over-long sender', { from: 'x'.repeat(MAX_FROM_LENGTH + 1), text: 'hi' }, 'from must be'],
   ])('ends only the sender of %s with INVALID_ARGUMENT', async (_, message, details) => {
     const { server, member } = await setup();
     const ada = member('ada');
@@ -96,7 +99,9 @@ describe('Chat', () => {
   });
 
   it('drops a stalled member with RESOURCE_EXHAUSTED while the others get everything', async () => {
-    const maxQueue = 8;
+    // More than the ~64 of these 1 KB messages that HTTP/2's 64 KiB window
+    // lets the transport hold for a member that does not read.
+    const maxQueue = 100;
     const { server, events, member } = await setup({ maxQueue });
     const proxy = await startStallProxy(server);
     const slowClient = createGreeterClient(proxy.address);
@@ -121,9 +126,10 @@ describe('Chat', () => {
     const status = await sloth.ended;
     expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(status.details).toContain('too slow');
-    // What was already in flight or queued still arrives, in order, then the status: nothing after.
+    // What the transport had already taken still arrives, in order, then the
+    // status. The messages that were waiting in the room never do.
     expect(sloth.inbox.length).toBeGreaterThan(0);
-    expect(sloth.inbox.length).toBeLessThan(sent);
+    expect(sloth.inbox.length).toBeLessThan(maxQueue);
     expect(sloth.inbox.map((m) => Number(m.text.split(' ')[0]))).toEqual(sloth.inbox.map((_, i) => i));
     await ada.leave();
     await bob.leave();
@@ -144,7 +150,7 @@ describe('client mode', () => {
     const { server, member } = await setup();
     const watcher = member('watcher');
     await until(() => server.room.size === 1, 'watcher joined');
-    const ada = startLesson(fileURLToPath(new URL('..', import.meta.url)), ['client', '--target', server.address, '--name', 'ada']);
+    const ada = startLesson(step, ['client', '--target', server.address, '--name', 'ada']);
     ada.child.stdin.write('hello\n\nworld\n');
     await until(() => watcher.inbox.length === 2, 'two lines relayed');
     ada.child.stdin.end();
@@ -155,4 +161,58 @@ describe('client mode', () => {
     expect(stdout).toMatch(/ada ← ada\s+hello/);
     await watcher.leave();
   });
+});
+
+describe('serve', () => {
+  /** `serve` in its own process, a member whose connection has stalled with writes pending, and one that is fine. */
+  async function serveWithStalledMember() {
+    const lesson = startLesson(step, ['serve', '--port', '0']);
+    cleanups.push(() => lesson.child.kill('SIGKILL'));
+    const [host = '', port = ''] = (await lesson.listening).split(':');
+    const proxy = await startStallProxy({ host, port: Number(port) });
+    const direct = createGreeterClient(`${host}:${port}`);
+    const stalled = createGreeterClient(proxy.address);
+    cleanups.push(
+      () => proxy.close(),
+      () => direct.close(),
+      () => stalled.close(),
+    );
+    // Each hears the other once both are in the room; then the sloth's connection stalls.
+    const adaInbox: ChatMessage__Output[] = [];
+    const ada = joinChat(direct, 'ada', (m) => adaInbox.push(m));
+    await ada.say('hello');
+    await until(() => adaInbox.length === 1, 'ada in the room');
+    const slothInbox: ChatMessage__Output[] = [];
+    const sloth = joinChat(stalled, 'sloth', (m) => slothInbox.push(m));
+    await sloth.say('zzz');
+    await until(() => adaInbox.length === 2 && slothInbox.length === 1, 'the sloth in the room');
+    proxy.stall();
+    // One message at a time, each sent once ada hears the one before: a
+    // burst read all at once could fill even a quick member's queue. When
+    // ada hears a message, the room has queued it for the sloth too.
+    for (let i = 0; i < 100; i++) {
+      await ada.say(`${i} ${'.'.repeat(1000)}`);
+      await until(() => adaInbox.length === 3 + i, `ada hears message ${i}`);
+    }
+    return lesson;
+  }
+
+  it('exits 0 after one SIGTERM while a member has stalled with messages pending', async () => {
+    const lesson = await serveWithStalledMember();
+    lesson.child.kill('SIGTERM');
+    // The server's grace period is 5 s (lesson 01's stopTimeoutMs); a hang would go on forever.
+    const exit = await within(lesson.exited, 15_000);
+    expect(exit === STILL_PENDING ? exit : exit.code).toBe(0);
+    expect(lesson.stdout()).toMatch(/SIGTERM: stopping[\s\S]*stopped\n$/);
+  }, 30_000);
+
+  it('exits at once, without waiting for the stop, on a second signal', async () => {
+    const lesson = await serveWithStalledMember();
+    lesson.child.kill('SIGTERM');
+    await until(() => lesson.stdout().includes('SIGTERM: stopping'), 'the stop to begin');
+    lesson.child.kill('SIGINT');
+    const exit = await within(lesson.exited, 15_000);
+    expect(exit === STILL_PENDING ? exit : exit.code).toBe(130);
+    expect(lesson.stdout()).not.toContain('stopped');
+  }, 30_000);
 });

@@ -24,25 +24,60 @@ function elapsedMs(started: number): number {
 }
 
 /**
+ * How near its deadline a cancelled call must be for the deadline to be the
+ * reason: the client's timer fires when the server's does, and its cancel
+ * may arrive a moment before the server's deadline.
+ */
+export const DEADLINE_MARGIN_MS = 100;
+
+/**
+ * Why a call ended with no status from its handler. grpc-js ends a call
+ * whose deadline passed below the interceptors, so they see only a cancel:
+ * the deadline tells DEADLINE_EXCEEDED from a client that cancelled or went
+ * away (CANCELLED).
+ */
+export function cancelledCode(call: grpc.ServerInterceptingCallInterface): grpc.status {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Date.now() >= at - DEADLINE_MARGIN_MS ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED;
+}
+
+/**
+ * The code a call really ends with when its handler sends `code`. A status
+ * sent after the client's connection has gone reaches nobody (a chat whose
+ * client was killed ends this way: the lost connection reads as the end of
+ * its messages, and the room answers OK): that call was cancelled.
+ */
+export function deliveredCode(call: grpc.ServerInterceptingCallInterface, code: grpc.status): grpc.status {
+  // getPeer() says "unknown" once the connection is gone; getConnectionInfo() keeps what it was.
+  const gone = call.getConnectionInfo().remoteAddress !== undefined && call.getPeer() === 'unknown';
+  return gone ? cancelledCode(call) : code;
+}
+
+/**
  * One log line per server call: method, status code, duration and peer,
- * written when the status goes out, or when the client cancels first.
+ * written when the status goes out, or when the call ends without one.
  */
 export function serverLoggingInterceptor(logger: Logger): grpc.ServerInterceptor {
   return (method, call) => {
+    // Nothing this interceptor writes is on: the call passes through untouched.
+    if (!logger.isLevelEnabled('error')) return new grpc.ServerInterceptingCall(call);
     const started = performance.now();
+    // Who the client is, read now: once its connection has gone, grpc-js cannot say.
+    const peer = call.getPeer();
     let logged = false;
     const log = (code: grpc.status) => {
-      if (logged) return;
       logged = true;
       const level = levelFor(code);
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ method: method.path, code: grpc.status[code], duration_ms: elapsedMs(started), peer: call.getPeer() }, 'served');
+      logger[level]({ method: method.path, code: grpc.status[code], duration_ms: elapsedMs(started), peer }, 'served');
     };
-    const listener = new grpc.ServerListenerBuilder().withOnCancel(() => log(grpc.status.CANCELLED)).build();
+    // grpc-js calls onCancel when any call ends, after its status if it had one.
+    const listener = new grpc.ServerListenerBuilder().withOnCancel(() => logged || log(cancelledCode(call))).build();
     const responder = new grpc.ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendStatus((status, next) => {
-        log(status.code);
+        if (!logged) log(deliveredCode(call, status.code));
         next(status);
       })
       .build();

@@ -26,5 +26,15 @@ export async function startGreeterServer(options: LoggedServerOptions = {}): Pro
     wrapHandlers: (handlers, service) =>
       recoverHandlers(service, options.wrapHandlers ? options.wrapHandlers(handlers, service) : handlers, logger),
   });
-  return { ...handle, logger };
+  return {
+    ...handle,
+    logger,
+    // JSON lines go out through pino's worker thread: wait until it has
+    // written the last call's line, so none comes after the server says it
+    // has stopped, or is lost when the process ends.
+    async stop() {
+      await handle.stop();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    },
+  };
 }

@@ -1,10 +1,11 @@
 // Logging, recovery and interceptor order, through a real server and channel.
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { sayHello } from '@course/01-unary';
+import { DEFAULT_DEADLINE_MS, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { ConfigError, isServiceError, startLesson } from '@course/kit';
+import type { ChatMessage__Output } from '@course/proto/gen/greeter/v1/ChatMessage';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGreeterClient, createLogger, INTERNAL_MESSAGE, type LoggedServerOptions, startGreeterServer } from '../src/index.js';
@@ -83,15 +84,61 @@ describe('logging interceptor', () => {
     ]);
   });
 
-  it('logs a call the client cancels as CANCELLED, once', async () => {
-    const { client, served } = await setup({ stream: { intervalMs: 50 } });
+  it('logs a call the client cancels as CANCELLED, once, with its peer', async () => {
+    const { client, served, server } = await setup({ stream: { intervalMs: 50 } });
     const call = streamGreetings(client, 'Ada', 10);
     call.on('error', () => {});
     call.once('data', () => call.cancel());
     await until(() => served().length === 1);
-    await new Promise((r) => setTimeout(r, 100));
+    // Once the server has stopped, every call has ended: nothing more can be logged.
+    await server.stop();
     expect(served()).toHaveLength(1);
-    expect(served()[0]).toMatchObject({ code: 'CANCELLED', method: '/greeter.v1.Greeter/StreamGreetings' });
+    expect(served()[0]).toMatchObject({
+      code: 'CANCELLED',
+      method: '/greeter.v1.Greeter/StreamGreetings',
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+  });
+
+  it('logs a call whose deadline passed as DEADLINE_EXCEEDED, not CANCELLED', async () => {
+    // grpc-js ends such a call below the interceptors: they see only a cancel.
+    const { client, served } = await setup({
+      handlers: {
+        SayHello: (call, callback) => {
+          setTimeout(() => callback(null, { message: `late hello, ${call.request.name}` }), 300);
+        },
+      },
+    });
+    const err = await failure(sayHello(client, 'Ada', { deadline: new Date(Date.now() + 100) }));
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await until(() => served().length === 1);
+    expect(served()[0]).toMatchObject({ code: 'DEADLINE_EXCEEDED', method: '/greeter.v1.Greeter/SayHello' });
+  });
+
+  it('logs a chat client killed with Ctrl-C as CANCELLED, with the peer it had', async () => {
+    const { client, served, server } = await setup();
+    const inbox: ChatMessage__Output[] = [];
+    const watcher = joinChat(client, 'watcher', (m) => inbox.push(m));
+    await until(() => server.room.size === 1);
+    // Lesson 03's chat client, in its own process, as a person runs it.
+    const chat = startLesson(fileURLToPath(new URL('../../03-bidi-streaming/', import.meta.url)), [
+      'client',
+      '--target',
+      server.address,
+      '--name',
+      'ada',
+    ]);
+    chat.child.stdin.write('hello\n');
+    await until(() => inbox.length === 1);
+    chat.child.kill('SIGINT');
+    await chat.exited;
+    await until(() => served().length === 1);
+    expect(served()[0]).toMatchObject({
+      method: '/greeter.v1.Greeter/Chat',
+      code: 'CANCELLED',
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    await watcher.leave();
   });
 
   it('follows the level: at warn, OK calls are not logged and failures are', async () => {
@@ -268,6 +315,27 @@ describe('client interceptors', () => {
     expect(server.room.size).toBe(0);
     expect(deadlines[0]).toBeLessThan(Date.now() + 5_000);
     expect(deadlines[1]).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it.each([
+    ['later', 60_000],
+    ['sooner', 500],
+  ])('keep a deadline the caller set, %s than the default', async (_, ms) => {
+    let seen = 0;
+    const { client } = await setup({
+      handlers: {
+        SayHello: (call, callback) => {
+          seen = Number(call.getDeadline());
+          callback(null, { message: 'hi' });
+        },
+      },
+    });
+    const deadline = Date.now() + ms;
+    await new Promise((resolve, reject) => client.SayHello({ name: 'Ada' }, { deadline }, (e, r) => (e ? reject(e) : resolve(r))));
+    // It travels as a timeout, so the server's copy is off by the transit
+    // time; the default one would be over a second away.
+    expect(Math.abs(seen - deadline)).toBeLessThan(250);
+    expect(Math.abs(DEFAULT_DEADLINE_MS - ms)).toBeGreaterThan(1_000);
   });
 });
 

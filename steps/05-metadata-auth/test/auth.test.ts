@@ -167,11 +167,21 @@ describe('auth interceptor', () => {
     expect(seen).toEqual({ stream: 'u-7', chatStart: 'u-7', chatData: 'u-7', chatEnd: 'u-7' });
   });
 
-  it('refuses a malformed x-user-id with INVALID_ARGUMENT', async () => {
+  it.each([
+    ['a malformed', 'bad id with spaces'],
+    ['an over-long', 'u'.repeat(65)],
+  ])('refuses %s x-user-id with INVALID_ARGUMENT', async (_, userId) => {
     const { client, handled } = await setup();
-    const err = await failure(sayHello(client(TOKEN, 'bad id with spaces'), 'Ada'));
+    const err = await failure(sayHello(client(TOKEN, userId), 'Ada'));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toContain('1 to 64');
     expect(handled()).toBe(0);
+  });
+
+  it('accepts an x-user-id of exactly 64 characters', async () => {
+    const { client, seen } = await setup();
+    await sayHello(client(TOKEN, 'u'.repeat(64)), 'Ada');
+    expect(seen[0]?.userId).toBe('u'.repeat(64));
   });
 
   it('never writes a token, right or wrong, to a log line or an error', async () => {

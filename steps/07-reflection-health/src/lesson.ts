@@ -1,6 +1,7 @@
 // Lesson 07 as the step runner drives it: health and reflection without a
-// token, then a graceful stop: NOT_SERVING, new calls refused, the in-flight
-// stream allowed to finish.
+// token, then a graceful stop: NOT_SERVING for the drain delay, then new
+// calls refused, the in-flight stream allowed to finish.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { nameFlag, sayHello } from '@course/01-unary';
 import { streamGreetings } from '@course/02-server-streaming';
@@ -29,9 +30,15 @@ export const lesson: Lesson = {
   async demo() {
     const certs = await courseCertificates();
     const token = tokenFromEnv();
-    const server = await startGreeterServer({ certs, token, graceMs: 2_000, logger: createLogger({ level: 'silent', pretty: false }) });
+    const server = await startGreeterServer({
+      certs,
+      token,
+      graceMs: 2_000,
+      drainDelayMs: 500,
+      logger: createLogger({ level: 'silent', pretty: false }),
+    });
     const target = `localhost:${server.port}`;
-    row('server', `listening on ${server.address}, grace period ${server.graceMs} ms`);
+    row('server', `listening on ${server.address}, drain ${server.drainDelayMs} ms, grace ${server.graceMs} ms`);
     const probe = channelCredentials({ ca: certs.ca });
     const health = createHealthClient(target, probe);
     const client = createGreeterClient(target, { ca: certs.ca, token });
@@ -55,8 +62,16 @@ export const lesson: Lesson = {
       // A stream is in flight when the stop begins: it may finish, new calls may not start.
       const inFlight = streamGreetings(client, 'Ada', 5).toArray();
       await new Promise((resolve) => setTimeout(resolve, 150));
-      row('server', 'stopping: health NOT_SERVING, no new calls, in-flight calls may finish');
+      row('server', `stopping: health NOT_SERVING for ${server.drainDelayMs} ms, then no new calls, in-flight calls may finish`);
       const stopped = server.stop();
+      await show(
+        'health',
+        '""',
+        () => checkHealth(health, ''),
+        (s) => s,
+      );
+      // After the drain delay the server stops listening.
+      await sleep(server.drainDelayMs);
       await show(
         'new call',
         '"Bob"',
@@ -79,7 +94,10 @@ export const lesson: Lesson = {
   async serve({ host, port, flags }) {
     // Lesson 06's server makes and loads certs/ when it is given no certificates.
     const server = await startGreeterServer({ host, port, mtls: flags.mtls === true });
-    row('server', `health SERVING; grace period ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`);
+    row(
+      'server',
+      `health SERVING; on stop: drain ${server.drainDelayMs} ms (DRAIN_DELAY_MS), grace ${server.graceMs} ms (SHUTDOWN_GRACE_MS)`,
+    );
     return server;
   },
   async client(context) {

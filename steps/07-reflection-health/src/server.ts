@@ -9,7 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Message } from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { graceFromEnv, gracefulStop } from './shutdown.js';
+import { addHealth, drainDelayFromEnv, graceFromEnv, gracefulStop, type HealthWatches } from './shutdown.js';
 
 /** What health answers for: the whole server ("") and each service by name. */
 export const HEALTH_SERVICES = ['', 'greeter.v1.Greeter'] as const;
@@ -54,29 +54,36 @@ export interface HealthServerOptions extends TlsServerOptions {
   reflection?: boolean;
   /** Default: SHUTDOWN_GRACE_MS, else 10 s. */
   graceMs?: number;
+  /** How long a stop keeps serving with health NOT_SERVING. Default: DRAIN_DELAY_MS, else 1 s. */
+  drainDelayMs?: number;
 }
 
 export interface HealthServerHandle extends LoggedServerHandle {
   health: HealthImplementation;
   graceMs: number;
+  drainDelayMs: number;
 }
 
 export async function startGreeterServer(options: HealthServerOptions = {}): Promise<HealthServerHandle> {
   const graceMs = options.graceMs ?? graceFromEnv();
+  const drainDelayMs = options.drainDelayMs ?? drainDelayFromEnv();
   const reflection = options.reflection ?? reflectionEnabled();
   // Another service on this bootstrap (lesson 10's Logger) is the one health and reflection speak for.
   const services = options.service ? ['', options.service.name] : HEALTH_SERVICES;
   const reflected = options.service ? [options.service.name, 'grpc.health.v1.Health'] : REFLECTED_SERVICES;
   const health = new HealthImplementation(Object.fromEntries(services.map((s) => [s, 'SERVING'])));
+  // Filled in by register(), which runs before the server binds.
+  let watches: HealthWatches = new Set();
   const handle = await startTlsServer({
     ...options,
     stopTimeoutMs: graceMs,
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
-      health.addToServer(server);
+      watches = addHealth(server, health);
       if (reflection) new ReflectionService(describedServices, { services: reflected }).addToServer(server);
       options.register?.(server);
     },
   });
-  return { ...handle, health, graceMs, stop: gracefulStop(handle.stop, health, services) };
+  const stop = gracefulStop(handle.stop, { health, services, watches, drainDelayMs });
+  return { ...handle, health, graceMs, drainDelayMs, stop };
 }

@@ -1,6 +1,7 @@
 // Count the drops: the server's registry has a `greeter_chat_members_dropped_total` counter, by `grpc_code` (Go's names), of the chat members the room dropped.
 import { EventEmitter, once } from 'node:events';
-import { joinChat, startStallProxy } from '@course/03-bidi-streaming';
+import { joinChat } from '@course/03-bidi-streaming';
+import { startStallProxy } from '@course/kit';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, expect, it } from 'vitest';
 import { type Scraped, scrapedServer } from './scraped.js';

@@ -1,6 +1,7 @@
 // gRPC metrics as go-grpc-prometheus exports them, same names, same labels,
 // same code names, so the dashboards and alerts written for Go servers work
 // unchanged. Series are made per registered method, never per caller input.
+import { cancelledCode, deliveredCode } from '@course/04-interceptors';
 import * as grpc from '@grpc/grpc-js';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -145,10 +146,12 @@ export function serverMetricsInterceptor(metrics: GrpcMetrics): grpc.ServerInter
             series.received.inc();
             nextMessage(message);
           },
+          // grpc-js calls this when any call ends; it counts only a call that
+          // ended with no status from its handler (lesson 04 says why).
           onCancel() {
             if (done) return;
             done = true;
-            finish(series, startedAt, grpc.status.CANCELLED);
+            finish(series, startedAt, cancelledCode(call));
           },
         });
       },
@@ -159,7 +162,7 @@ export function serverMetricsInterceptor(metrics: GrpcMetrics): grpc.ServerInter
       sendStatus(status, next) {
         if (!done) {
           done = true;
-          finish(series, startedAt, status.code);
+          finish(series, startedAt, deliveredCode(call, status.code));
         }
         next(status);
       },

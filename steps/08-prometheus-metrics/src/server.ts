@@ -25,11 +25,25 @@ export interface MetricsServerHandle extends HealthServerHandle {
  */
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-/** A registry with Node's process metrics (CPU, memory, event loop lag, GC). */
+let processMetrics: Registry | undefined;
+
+/**
+ * A new registry with Node's process metrics (CPU, memory, event loop lag,
+ * GC). They are collected once per process and shared by every registry made
+ * here: prom-client's collectors (an event-loop delay monitor, a GC observer)
+ * cannot be stopped, so a set per server would pile up.
+ */
 export function processRegistry(): Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+    for (const name of LINT_FAILING_DEFAULTS) processMetrics.removeSingleMetric(name);
+  }
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
+  for (const { name } of processMetrics.getMetricsAsArray()) {
+    const metric = processMetrics.getSingleMetric(name);
+    if (metric) registry.registerMetric(metric);
+  }
   return registry;
 }
 

@@ -11,6 +11,7 @@ import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
+import { startStallProxy } from '@course/kit';
 import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import {
   grpcType,
   type MetricsServerHandle,
   metricsAddressFromEnv,
+  processRegistry,
   startGreeterServer,
 } from '../src/index.js';
 import { parseExposition, type Samples, sample } from './scrape.js';
@@ -42,12 +44,48 @@ const settle = (p: Promise<unknown>) =>
     () => undefined,
   );
 
+/**
+ * A server interceptor, placed after the metrics one, that says when calls
+ * have ended: grpc-js tells every interceptor's listener in turn, so by then
+ * the metrics interceptor has counted the call.
+ */
+function callEnds() {
+  const counts = new Map<string, number>();
+  const waiting: { method: string; count: number; resolve: () => void }[] = [];
+  const interceptor: grpc.ServerInterceptor = (method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onCancel() {
+            const count = (counts.get(method.path) ?? 0) + 1;
+            counts.set(method.path, count);
+            for (const w of waiting.filter((w) => w.method === method.path && w.count <= count)) {
+              waiting.splice(waiting.indexOf(w), 1);
+              w.resolve();
+            }
+          },
+        });
+      },
+    });
+  /** Resolves once `count` calls of `method` (a name in greeter.v1.Greeter) have ended on the server. */
+  const ended = (method: string, count: number) =>
+    new Promise<void>((resolve) => {
+      const path = `/greeter.v1.Greeter/${method}`;
+      if ((counts.get(path) ?? 0) >= count) resolve();
+      else waiting.push({ method: path, count, resolve });
+    });
+  return { interceptor, ended };
+}
+
 beforeAll(async () => {
   await ensureCertificates(join(dir, 'certs'));
   certs = loadCertificates(join(dir, 'certs'));
+  const ends = callEnds();
   server = await startGreeterServer({
     certs,
     token: TOKEN,
+    drainDelayMs: 0,
+    serverOptions: { interceptors: [ends.interceptor] },
     stream: { intervalMs: 50 },
     metricsAddress: { host: '127.0.0.1', port: 0 },
     logger: createLogger({ level: 'silent', pretty: false }),
@@ -93,8 +131,8 @@ beforeAll(async () => {
       ),
     );
     raw.close();
-    // The server counts a cancelled call when the cancel arrives: give it a moment.
-    await new Promise((r) => setTimeout(r, 200));
+    // The server counts the cancelled stream when the cancel arrives there.
+    await ends.ended('StreamGreetings', 2);
   } finally {
     client.close();
     stranger.close();
@@ -154,6 +192,90 @@ describe('server series', () => {
   });
 });
 
+describe("calls that end without their handler's status", () => {
+  let other: MetricsServerHandle;
+  let ends: ReturnType<typeof callEnds>;
+  beforeAll(async () => {
+    ends = callEnds();
+    other = await startGreeterServer({
+      certs,
+      token: TOKEN,
+      drainDelayMs: 0,
+      metricsAddress: { host: '127.0.0.1', port: 0 },
+      logger: createLogger({ level: 'silent', pretty: false }),
+      serverOptions: { interceptors: [ends.interceptor] },
+      // A handler that takes 300 ms, so a call's duration and a deadline are known.
+      handlers: {
+        SayHello: (call, callback) => {
+          setTimeout(() => callback(null, { message: `Hello, ${call.request.name}!` }), 300);
+        },
+      },
+    });
+  });
+  afterAll(() => other.stop());
+
+  const scrape = async () => parseExposition(await (await fetch(other.metricsUrl)).text());
+
+  it('count a call whose deadline passed as DeadlineExceeded, as go-grpc-prometheus does, not Canceled', async () => {
+    const client = createGreeterClient(`localhost:${other.port}`, { ca: certs.ca, token: TOKEN });
+    try {
+      const err = await sayHello(client, 'Ada', { deadline: new Date(Date.now() + 100) }).then(
+        () => expect.fail('expected DEADLINE_EXCEEDED'),
+        (e: grpc.ServiceError) => e,
+      );
+      expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      await ends.ended('SayHello', 1);
+    } finally {
+      client.close();
+    }
+    const samples = await scrape();
+    expect(sample(samples, 'grpc_server_handled_total', { ...unary, grpc_code: 'DeadlineExceeded' })).toBe(1);
+    expect(sample(samples, 'grpc_server_handled_total', { ...unary, grpc_code: 'Canceled' })).toBe(0);
+  });
+
+  it('measure handling time in seconds: a 300 ms call adds about 0.3 to _sum, above the 0.25 bucket', async () => {
+    const before = await scrape();
+    const client = createGreeterClient(`localhost:${other.port}`, { ca: certs.ca, token: TOKEN });
+    try {
+      await sayHello(client, 'Bob');
+    } finally {
+      client.close();
+    }
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = unary) =>
+      (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta('grpc_server_handling_seconds_count')).toBe(1);
+    // At least the handler's 300 ms; in milliseconds it would be 300 or more.
+    expect(delta('grpc_server_handling_seconds_sum')).toBeGreaterThanOrEqual(0.3);
+    expect(delta('grpc_server_handling_seconds_sum')).toBeLessThan(30);
+    expect(delta('grpc_server_handling_seconds_bucket', { ...unary, le: '0.25' })).toBe(0);
+    expect(delta('grpc_server_handling_seconds_bucket', { ...unary, le: '+Inf' })).toBe(1);
+  });
+
+  it('count a chat whose client went away (its connection dropped) as Canceled, not OK', async () => {
+    const proxy = await startStallProxy(other);
+    const client = createGreeterClient(`localhost:${proxy.address.split(':')[1]}`, { ca: certs.ca, token: TOKEN });
+    try {
+      let heard!: () => void;
+      const heardItself = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+      const member = joinChat(client, 'gus', () => heard());
+      member.ended.catch(() => {});
+      await member.say('still here');
+      await heardItself;
+      // The connection goes, as when the client's process is killed.
+      await proxy.close();
+      await ends.ended('Chat', 1);
+    } finally {
+      client.close();
+    }
+    const samples = await scrape();
+    expect(sample(samples, 'grpc_server_handled_total', { ...chat, grpc_code: 'Canceled' })).toBe(1);
+    expect(sample(samples, 'grpc_server_handled_total', { ...chat, grpc_code: 'OK' })).toBe(0);
+  });
+});
+
 describe('client series', () => {
   it('count the same calls from the caller side', () => {
     expect(sample(scraped, 'grpc_client_handled_total', { ...unary, grpc_code: 'OK' })).toBe(3);
@@ -168,6 +290,17 @@ describe('exposition', () => {
   it('has Node process metrics', () => {
     expect(exposition).toMatch(/^process_cpu_seconds_total /m);
     expect(exposition).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  });
+
+  it('collects them once per process: every server shares the same collectors', () => {
+    // prom-client's collectors (an event-loop delay monitor, a GC observer)
+    // cannot be stopped, so a new set per server would pile up.
+    const a = processRegistry();
+    const b = processRegistry();
+    expect(a).not.toBe(b);
+    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total'])
+      expect(a.getSingleMetric(name)).toBe(b.getSingleMetric(name));
+    expect(server.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBe(a.getSingleMetric('nodejs_eventloop_lag_seconds'));
   });
 
   it('passes promtool check metrics', async () => {

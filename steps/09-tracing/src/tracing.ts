@@ -7,6 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type ReadableSpan, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { ConventionalStatus } from './conventions.js';
 
 /** Keeps the last spans in memory when no collector is configured, for the demo to show. */
 export class RecentSpans implements SpanExporter {
@@ -101,7 +102,11 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK {
   const otlp = spanDestination(env) === 'otlp';
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || 'grpc-course',
-    spanProcessors: [otlp ? new BatchSpanProcessor({ exporter: otlpExporter(env) }) : new SimpleSpanProcessor({ exporter: recentSpans })],
+    spanProcessors: [
+      otlp
+        ? new BatchSpanProcessor({ exporter: new ConventionalStatus(otlpExporter(env)) })
+        : new SimpleSpanProcessor({ exporter: new ConventionalStatus(recentSpans) }),
+    ],
     instrumentations: [new GrpcInstrumentation()],
   });
   sdk.start();

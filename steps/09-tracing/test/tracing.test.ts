@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Exit, type OtlpReceiver, SPAN_KIND, STATUS_ERROR, startLesson, startOtlpReceiver } from '@course/kit';
+import * as grpc from '@grpc/grpc-js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isServerError } from '../src/conventions.js';
 import { ReportingExporter } from '../src/tracing.js';
 
 const { SERVER, CLIENT } = SPAN_KIND;
@@ -97,10 +99,13 @@ describe('a traced server and a traced client, in their own processes', () => {
     expect(new Set(spans('greeter-client').map((s) => s.traceId)).size).toBe(2);
   });
 
-  it('marks the failed call as an error on both sides, and only that one', () => {
-    const statuses = (service: string) => spans(service).map((s) => s.status?.code === ERROR);
-    expect(statuses('greeter-client')).toEqual([false, true]);
-    expect(statuses('greeter-server')).toEqual([false, true]);
+  it('sets span status by the gRPC semantic conventions: INVALID_ARGUMENT is an error for the client, not for the server', () => {
+    const errors = (service: string) => spans(service).map((s) => s.status?.code === ERROR);
+    expect(errors('greeter-client')).toEqual([false, true]);
+    // A server span is an error only for codes that mean the server failed;
+    // a client's bad argument leaves it unset, as an HTTP 400 does.
+    expect(errors('greeter-server')).toEqual([false, false]);
+    expect(spans('greeter-server').map((s) => s.status?.code ?? 0)).toEqual([0, 0]);
   });
 
   it('follows OTEL_TRACES_SAMPLER: an unsampled client call makes no span on either side', () => {
@@ -155,5 +160,20 @@ describe('a collector that cannot be reached', () => {
     expect(lines).toEqual(
       Array(2).fill('warning: spans could not be exported to http://collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT): refused'),
     );
+  });
+});
+
+describe('the gRPC semantic conventions for a server span', () => {
+  it('count as errors exactly UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and DATA_LOSS', () => {
+    const codes = Object.values(grpc.status).filter((c): c is number => typeof c === 'number');
+    expect(codes).toHaveLength(17);
+    expect(codes.filter(isServerError).map((c) => grpc.status[c])).toEqual([
+      'UNKNOWN',
+      'DEADLINE_EXCEEDED',
+      'UNIMPLEMENTED',
+      'INTERNAL',
+      'UNAVAILABLE',
+      'DATA_LOSS',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 // A TCP relay that can stop passing bytes to its client: a stand-in for a
 // reader on a congested network or a frozen process, made without changing
-// the client's code at all.
+// the client's code at all. Lesson 03's demo and the shutdown tests use it.
 import { once } from 'node:events';
 import net from 'node:net';
 
@@ -21,8 +21,9 @@ export async function startStallProxy(target: { host: string; port: number }): P
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     client.pipe(upstream);
-    upstream.pipe(client);
-    if (stalled) upstream.pause();
+    // While stalled, the server's bytes wait in `upstream` until resume()
+    // pipes them: piping here as well would deliver each byte twice.
+    if (!stalled) upstream.pipe(client);
     const close = () => {
       pairs.delete(pair);
       client.destroy();
@@ -37,6 +38,7 @@ export async function startStallProxy(target: { host: string; port: number }): P
   return {
     address: `127.0.0.1:${port}`,
     stall() {
+      if (stalled) return;
       stalled = true;
       for (const [client, upstream] of pairs) {
         upstream.unpipe(client);
@@ -44,6 +46,7 @@ export async function startStallProxy(target: { host: string; port: number }): P
       }
     },
     resume() {
+      if (!stalled) return;
       stalled = false;
       for (const [client, upstream] of pairs) upstream.pipe(client);
     },
