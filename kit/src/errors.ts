@@ -23,22 +23,6 @@ export function tidyDetails(details: string): string {
   return tidy === 'wrong version number' ? `${tidy} (is the server speaking TLS?)` : tidy;
 }
 
-const BIND_FAILED = /^No address added out of total \d+ resolved$/;
-
-/**
- * grpc-js's own logger (stderr, "E "/"I "/"D " before each line) without the
- * line it logs when bindAsync fails: the course reports that failure itself,
- * with the address, in one line (lesson 01's startServer). Install it with
- * grpc.setLogger; every other line, errors included, is written as before.
- */
-export const grpcLogger: Partial<Console> = {
-  error: (message?: unknown, ...rest: unknown[]) => {
-    if (!BIND_FAILED.test(String(message))) console.error(`E ${message}`, ...rest);
-  },
-  info: (message?: unknown, ...rest: unknown[]) => console.error(`I ${message}`, ...rest),
-  debug: (message?: unknown, ...rest: unknown[]) => console.error(`D ${message}`, ...rest),
-};
-
 /** "INVALID_ARGUMENT: name is required": a status as a person reads it. */
 export function describeStatus(err: grpc.ServiceError): string {
   return `${grpc.status[err.code]}: ${tidyDetails(err.details)}`;

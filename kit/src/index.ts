@@ -1,5 +1,6 @@
 // The course kit's public face. Lessons import from here (and certificate
 // tooling from `@course/kit/certs`), never from the files behind it.
+export * from './bind.js';
 export * from './child.js';
 export * from './errors.js';
 export * from './exercise.js';

@@ -38,12 +38,12 @@ export function outcome(err: unknown): string {
   return pc.red(err instanceof Error ? err.message : String(err));
 }
 
-/** Runs a call and prints a row: label, what was sent, how it ended, time taken. */
+/** Runs a call and prints a row: label, what was sent, how it ended (`describe`d, by default as a string), time taken. */
 export async function show<T>(
   label: string,
   input: string,
   call: () => Promise<T>,
-  describe: (value: T) => string,
+  describe: (value: T) => string = String,
 ): Promise<T | undefined> {
   const started = performance.now();
   const sent = input.padEnd(INPUT_WIDTH);

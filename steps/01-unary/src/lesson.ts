@@ -12,12 +12,7 @@ export const nameFlag: Flag = { type: 'string', placeholder: 'NAME', description
 export async function showSayHello(client: GreeterClient, names: readonly string[] = ['Ada', '']): Promise<void> {
   for (const name of names) {
     const input = name.length > 20 ? `${name.length} × "${name[0]}"` : `"${name}"`;
-    await show(
-      'SayHello',
-      input,
-      () => sayHello(client, name),
-      (reply) => reply.message,
-    );
+    await show('SayHello', input, async () => (await sayHello(client, name)).message);
   }
 }
 

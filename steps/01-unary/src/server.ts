@@ -1,16 +1,10 @@
 // A unary SayHello handler, and the start/stop helper every later step's server is built on.
 
-import diagnostics from 'node:diagnostics_channel';
-import net from 'node:net';
-import { grpcLogger } from '@course/kit';
+import { bindServer } from '@course/kit';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { greeterDefinition } from './proto.js';
-
-// grpc-js logs a failed bind itself, before bindAsync's callback below reports
-// it with the address: this logger drops that one line and keeps all others.
-grpc.setLogger(grpcLogger);
 
 /** The longest name SayHello accepts: bounds the work and the reply size. */
 export const MAX_NAME_LENGTH = 100;
@@ -40,57 +34,20 @@ export interface StartOptions {
   stopTimeoutMs?: number;
 }
 
-/** Why a bind failed, from grpc-js's error: "address already in use", or its first line. */
-function bindFailure(err: Error): string {
-  // Node's listen errors end with the address, which the caller's line already names.
-  const first = /errors: \[listen [A-Z]+: ([^,\]]*?) \S+[,\]]/.exec(err.message)?.[1];
-  return first ?? err.message.split('\n')[0] ?? '';
-}
-
 /** Builds a server, binds it and starts it; resolves once it is listening. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   const { port = 0, host = '127.0.0.1', stopTimeoutMs = 5_000 } = options;
   const server = new grpc.Server(options.serverOptions);
   options.register(server);
   const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
-  // An IPv6 address is bracketed in a target, as in a URL: `[::1]:50051`.
-  const shown = host.includes(':') ? `[${host}]` : host;
-  // A socket is this server's when it came in on its port and, for a server bound to one IP, on that IP.
-  const ownAddress = net.isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? host : undefined;
-  // The server's connections, so stop() can close them itself: Node publishes
-  // every accepted socket on this channel, and grpc-js gives no other handle.
-  const sockets = new Set<net.Socket>();
-  let bound = port;
-  const accepted = (message: unknown) => {
-    const { socket } = message as { socket: net.Socket };
-    if (socket.localPort !== bound) return;
-    // Servers on other addresses may share the port (127.0.0.2, 127.0.0.3, …).
-    if (ownAddress !== undefined && socket.localAddress?.replace(/^::ffff:/, '') !== ownAddress) return;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  diagnostics.subscribe('net.server.socket', accepted);
-  try {
-    bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${shown}:${port}`, credentials, (err, p) => {
-        // grpc-js's message ("No address added out of total 1 resolved errors:
-        // [listen EADDRINUSE: address already in use 127.0.0.1:P]") hides the
-        // reason at its end, and a port in use is an expected failure: say it plainly.
-        if (err) reject(Object.assign(new Error(`cannot listen on ${shown}:${port}: ${bindFailure(err)}`), { code: 'EBIND' }));
-        else resolve(p);
-      });
-    });
-  } catch (err) {
-    diagnostics.unsubscribe('net.server.socket', accepted);
-    throw err;
-  }
-  const address = `${shown}:${bound}`;
+  // A port in use rejects with one line (code EBIND); the kit also keeps the server's connections for stop().
+  const bound = await bindServer(server, host, port, credentials);
   let stopping: Promise<void> | undefined;
   return {
     server,
     host,
-    port: bound,
-    address,
+    port: bound.port,
+    address: bound.address,
     stop() {
       // tryShutdown waits for in-flight calls with no timeout of its own, so
       // after stopTimeoutMs forceShutdown cancels them. That still leaves a
@@ -100,11 +57,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       stopping ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
-          for (const socket of sockets) socket.destroy();
+          bound.destroyConnections();
         }, stopTimeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          diagnostics.unsubscribe('net.server.socket', accepted);
+          bound.release();
           resolve();
         });
       });

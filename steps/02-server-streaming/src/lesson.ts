@@ -1,6 +1,7 @@
 // Lesson 02 as the step runner drives it: a full stream, a cancelled one, a
 // refused one, and a fast producer held back by backpressure.
 
+import { EventEmitter, once } from 'node:events';
 import { createGreeterClient, nameFlag } from '@course/01-unary';
 import { type Lesson, parsePositiveInt, row, show } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
@@ -31,32 +32,18 @@ export const lesson: Lesson = {
     },
   },
   async demo() {
-    const done: StreamEvent[] = [];
-    const server = await startGreeterServer({ stream: { onEvent: (e) => e.type === 'done' && done.push(e) } });
+    // The handler's hooks, which a real server would feed to its metrics, tell the demo what the server did.
+    const events = new EventEmitter();
+    const server = await startGreeterServer({ stream: { onEvent: (e) => events.emit(e.type, e) } });
     row('server', `listening on ${server.address}`);
     const client = createGreeterClient(server.address);
     try {
-      await show(
-        'stream',
-        '"Ada" × 3',
-        () => readAll(client, 'Ada', 3),
-        (n) => `${n} greetings`,
-      );
-      await show(
-        'stream',
-        '"Bob" × 20',
-        () => readAll(client, 'Bob', 20, 2),
-        () => '',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const last = done.at(-1);
-      if (last?.type === 'done') row('server', `${last.reason} after ${last.sent} of 20: its timer is cleared, no work left`);
-      await show(
-        'stream',
-        `"Eve" × ${MAX_COUNT + 1}`,
-        () => readAll(client, 'Eve', MAX_COUNT + 1),
-        () => '',
-      );
+      await show('stream', '"Ada" × 3', async () => `${await readAll(client, 'Ada', 3)} greetings`);
+      const stopped = once(events, 'done') as Promise<[Extract<StreamEvent, { type: 'done' }>]>;
+      await show('stream', '"Bob" × 20', () => readAll(client, 'Bob', 20, 2));
+      const [bob] = await stopped;
+      row('server', `${bob.reason} after ${bob.sent} of 20: its timer is cleared, no work left`);
+      await show('stream', `"Eve" × ${MAX_COUNT + 1}`, () => readAll(client, 'Eve', MAX_COUNT + 1));
     } finally {
       client.close();
       await server.stop();

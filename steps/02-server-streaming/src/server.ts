@@ -20,7 +20,11 @@ export const MAX_COUNT = 10_000;
 /** Pause between two greetings. */
 export const DEFAULT_INTERVAL_MS = 100;
 
-/** What a stream handler did, for the demo's narration and the tests. */
+/**
+ * What a stream handler did. Kept as a server hook, not only for the demo and
+ * the tests: a real server counts backpressure waits and cancelled streams
+ * (its metrics or logs), and no client sees the server's buffer or its timer.
+ */
 export type StreamEvent =
   | { type: 'sent'; sequence: number; buffered: number }
   | { type: 'backpressure'; sequence: number }

@@ -16,7 +16,12 @@ export const MAX_TEXT_LENGTH = 1024;
  */
 export const DEFAULT_MAX_QUEUE = 64;
 
-/** What the room did, for the demo's narration and the tests. */
+/**
+ * What the room did. Kept as a server hook, not only for the demo and the
+ * tests: a real chat server counts joins and drops here (lesson 08's first
+ * exercise turns `dropped` into a Prometheus counter), and a client cannot see
+ * another member being dropped.
+ */
 export type RoomEvent =
   | { type: 'joined'; members: number }
   | { type: 'left'; from: string | undefined; members: number }

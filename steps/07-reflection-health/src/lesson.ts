@@ -45,45 +45,20 @@ export const lesson: Lesson = {
     const late = createGreeterClient(target, { ca: certs.ca, token, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
     try {
       for (const service of [...HEALTH_SERVICES, 'no.such.Service']) {
-        await show(
-          'health',
-          service === '' ? '""' : service,
-          () => checkHealth(health, service),
-          (s) => s,
-        );
+        await show('health', service === '' ? '""' : service, () => checkHealth(health, service));
       }
-      await show(
-        'reflect',
-        'list',
-        () => listServices(target, probe),
-        (names) => names.join(', '),
-      );
+      await show('reflect', 'list', async () => (await listServices(target, probe)).join(', '));
 
       // A stream is in flight when the stop begins: it may finish, new calls may not start.
       const inFlight = streamGreetings(client, 'Ada', 5).toArray();
       await new Promise((resolve) => setTimeout(resolve, 150));
       row('server', `stopping: health NOT_SERVING for ${server.drainDelayMs} ms, then no new calls, in-flight calls may finish`);
       const stopped = server.stop();
-      await show(
-        'health',
-        '""',
-        () => checkHealth(health, ''),
-        (s) => s,
-      );
+      await show('health', '""', () => checkHealth(health, ''));
       // After the drain delay the server stops listening.
       await sleep(server.drainDelayMs);
-      await show(
-        'new call',
-        '"Bob"',
-        () => sayHello(late, 'Bob'),
-        (r) => r.message,
-      );
-      await show(
-        'in flight',
-        '"Ada" × 5',
-        () => inFlight,
-        (replies) => `all ${replies.length} greetings arrived`,
-      );
+      await show('new call', '"Bob"', async () => (await sayHello(late, 'Bob')).message);
+      await show('in flight', '"Ada" × 5', async () => `all ${(await inFlight).length} greetings arrived`);
       await stopped;
     } finally {
       for (const c of [health, client, late]) c.close();
