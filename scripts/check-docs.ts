@@ -3,9 +3,12 @@
 // How to tag a fenced block (the info string after ```), for README authors:
 //   ```sh                 run by bash (`set -eo pipefail`) from the repo root; must exit 0 within 60 s
 //   ```sh exit=2          must exit with code 2 (a usage error, say)
-//   ```sh timeout=120     allow 120 s instead of 60 (for `background`: to print "listening", default 30 s)
-//   ```sh background      a server: started, awaited until it prints a line with "listening", left running
-//                         until the end of the README, then stopped with Ctrl-C (SIGINT); must exit 0 within 15 s
+//   ```sh timeout=120     allow 120 s instead of 60 (for `background`: to be ready, default 30 s)
+//   ```sh background      a server: started, awaited until it is ready, left running until the end of the
+//                         README, then stopped with Ctrl-C (SIGINT); must exit 0 within 15 s. Ready means the
+//                         step runner's own line for the mode it runs (`pnpm step NN serve`: "server  listening
+//                         on", `pnpm step 10 logger`: "logger  listening on"), not the first "listening" of a
+//                         server it starts before (lesson 10's Logger); any other command: a line with "listening"
 //   ```sh norun="why"     shown but not run (e.g. grpcurl); the reason is required
 //   ```sh test            the course's test command (root README); .ci/run runs it as its own stage
 //   ```text               directly after a sh block (only blank lines between; ```console works too): what
@@ -253,19 +256,33 @@ async function runBlock(block: Block): Promise<string | undefined> {
   return `timed out after ${block.timeout} s\n${tail(run.output)}`;
 }
 
+/**
+ * The line a background block is ready at. For the step runner, its own line for the mode it runs (the kit's
+ * runServer prints it once that server listens): a serve that starts other servers first (lesson 10's Logger,
+ * lesson 12's backends) prints their "listening" lines before it. For anything else, a line with "listening".
+ */
+export function readyLine(text: string): { pattern: RegExp; name: string } {
+  const mode = /\bpnpm step \d+ ([\w-]+)/.exec(text)?.[1];
+  if (mode === undefined) return { pattern: /listening/, name: 'line with "listening"' };
+  const label = mode === 'serve' ? 'server' : mode;
+  return { pattern: new RegExp(`^\\s*${label} +listening on `, 'm'), name: `"${label}  listening on" line` };
+}
+
 async function startServer(block: Block): Promise<Run | string> {
   const run = start(block.text);
+  const { pattern, name } = readyLine(block.text);
+  const isReady = () => pattern.test(stripVTControlCharacters(run.output));
   const ready = new Promise<boolean>((done) => {
-    const check = () => /listening/.test(run.output) && done(true);
+    const check = () => isReady() && done(true);
     run.child.stdout?.on('data', check);
     run.child.stderr?.on('data', check);
-    run.done.then(() => done(/listening/.test(run.output)));
+    run.done.then(() => done(isReady()));
   });
   const result = await within(ready, block.timeout);
   if (result === true) return run;
   if (run.child.pid) killGroup(run.child.pid, 'SIGKILL');
   await run.done;
-  return `${result === 'timeout' ? `no line with "listening" within ${block.timeout} s` : 'exited before printing "listening"'}\n${tail(run.output)}`;
+  return `${result === 'timeout' ? `no ${name} within ${block.timeout} s` : `exited before printing its ${name}`}\n${tail(run.output)}`;
 }
 
 async function stopServer(block: Block, run: Run): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Block, lessonChecks, linePattern, mismatch, parseAttributes, parseBlocks, testCommand } from '../check-docs.js';
+import { type Block, lessonChecks, linePattern, mismatch, parseAttributes, parseBlocks, readyLine, testCommand } from '../check-docs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fence = '```';
@@ -296,6 +296,44 @@ ${fence}
     expect(output).toContain('no line with "listening" within 1 s');
     expect(output).toContain('exited with 3, expected 0');
     expect(output).toContain('use sh');
+  });
+
+  it('waits for the step runner\'s ready line, not the first "listening": a serve whose Logger starts first', async () => {
+    // The fake serve prints the Logger's line, then holds the Greeter's back until the next block has run
+    // (or 2 s have passed): a client block started at the Logger's line finds no Greeter.
+    const up = join(dir, 'greeter-up');
+    const started = join(dir, 'client-started');
+    const md = `${fence}sh background
+pnpm() {
+  trap "exit 0" INT
+  echo "logger     listening on 127.0.0.1:50052"
+  for _ in $(seq 20); do test -e ${started} && break; sleep 0.1; done
+  touch ${up}; echo "server     listening on 127.0.0.1:50051"
+  while :; do sleep 0.1; done
+}
+pnpm step 10 serve --logger-port 50052
+${fence}
+
+${fence}sh
+test -e ${up} || { touch ${started}; echo "the client ran before the Greeter listened"; exit 1; }
+${fence}
+`;
+    const { code, output, last } = await checkDocs(md);
+    expect(last, output).toBe('2 passed, 0 failed');
+    expect(code).toBe(0);
+  });
+
+  it('waits for a named server mode\'s own line: `pnpm step 10 logger` is ready at "logger  listening"', () => {
+    expect(readyLine('pnpm step 10 serve --logger-port 50052').pattern.test('logger     listening on 127.0.0.1:50052\n')).toBe(false);
+    expect(readyLine('pnpm step 10 serve --logger-port 50052').pattern.test('  server     listening on 127.0.0.1:50051\n')).toBe(true);
+    expect(readyLine('METRICS_PORT=9466 pnpm step 10 logger --port 50053').pattern.test('logger     listening on 127.0.0.1:50053\n')).toBe(
+      true,
+    );
+    expect(readyLine('METRICS_PORT=9466 pnpm step 10 logger --port 50053').pattern.test('server     listening on 127.0.0.1:50051\n')).toBe(
+      false,
+    );
+    // Anything that is not the step runner is ready at its first line with "listening", as before.
+    expect(readyLine('sh -c "echo listening; sleep 9"').pattern.test('listening\n')).toBe(true);
   });
 
   it('--print-test-command prints the root README test block', async () => {
