@@ -27,6 +27,13 @@ export interface RetryOptions {
 /** Seconds as a service config duration: "0.05s". */
 const duration = (s: number) => `${s}s`;
 
+/**
+ * The same with all nine digits: grpc-js 1.14 reads a `timeout`'s fraction
+ * as nanoseconds as written ("0.3s" is 3 ns, service-config.ts); the
+ * backoffs it reads as a decimal number, so they need no padding.
+ */
+const timeoutDuration = (s: number) => `${s.toFixed(9)}s`;
+
 /** Lesson 12's service config (the balancing policy) with a retrying methodConfig for the Greeter. */
 export function retryServiceConfig({
   policy = 'round_robin',
@@ -44,7 +51,7 @@ export function retryServiceConfig({
         name: [{ service: 'greeter.v1.Greeter' }],
         // A call waits for a connection (until its deadline) instead of failing at once while none is up.
         waitForReady: true,
-        timeout: duration(timeoutS),
+        timeout: timeoutDuration(timeoutS),
         retryPolicy: {
           maxAttempts,
           initialBackoff: duration(initialBackoffS),
@@ -76,6 +83,7 @@ export function createRetryingClient(target: string, retry: RetryOptions, { atte
 }
 
 export interface CallOptions {
+  /** Infinity sets no deadline: the method's `timeout` is then the only one. */
   deadlineMs?: number;
   /** Asks the server to work this long first (`x-work-ms`). */
   workMs?: number;
@@ -107,7 +115,7 @@ export function sayHelloAttempted(
   const started = performance.now();
   return new Promise((resolve) => {
     let headers: grpc.Metadata | undefined;
-    const call = client.SayHello({ name }, metadata, { deadline: deadlineIn(deadlineMs) }, (error) => {
+    const call = client.SayHello({ name }, metadata, { deadline: deadlineMs === Number.POSITIVE_INFINITY ? Infinity : deadlineIn(deadlineMs) }, (error) => {
       // grpc-js adds the count to the headers of the attempt it kept, or to the trailers of a call that ends without any.
       const [previous] = (headers ?? error?.metadata)?.get(PREVIOUS_ATTEMPTS) ?? [];
       const fromClient = error?.code === grpc.status.DEADLINE_EXCEEDED && previous === undefined && error.details.startsWith('Deadline exceeded');
