@@ -71,7 +71,11 @@ export interface RetryClientOptions extends MetricsClientOptions {
   attemptsLimit?: number;
 }
 
-export function createRetryingClient(target: string, retry: RetryOptions, { attemptsLimit, ...options }: RetryClientOptions): GreeterClient {
+export function createRetryingClient(
+  target: string,
+  retry: RetryOptions,
+  { attemptsLimit, ...options }: RetryClientOptions,
+): GreeterClient {
   return createGreeterClient(target, {
     ...options,
     channelOptions: {
@@ -115,17 +119,23 @@ export function sayHelloAttempted(
   const started = performance.now();
   return new Promise((resolve) => {
     let headers: grpc.Metadata | undefined;
-    const call = client.SayHello({ name }, metadata, { deadline: deadlineMs === Number.POSITIVE_INFINITY ? Infinity : deadlineIn(deadlineMs) }, (error) => {
-      // grpc-js adds the count to the headers of the attempt it kept, or to the trailers of a call that ends without any.
-      const [previous] = (headers ?? error?.metadata)?.get(PREVIOUS_ATTEMPTS) ?? [];
-      const fromClient = error?.code === grpc.status.DEADLINE_EXCEEDED && previous === undefined && error.details.startsWith('Deadline exceeded');
-      resolve({
-        attempts: fromClient ? undefined : Number(previous ?? 0) + 1,
-        code: error?.code ?? grpc.status.OK,
-        details: error?.details ?? '',
-        ms: performance.now() - started,
-      });
-    });
+    const call = client.SayHello(
+      { name },
+      metadata,
+      { deadline: deadlineMs === Number.POSITIVE_INFINITY ? Infinity : deadlineIn(deadlineMs) },
+      (error) => {
+        // grpc-js adds the count to the headers of the attempt it kept, or to the trailers of a call that ends without any.
+        const [previous] = (headers ?? error?.metadata)?.get(PREVIOUS_ATTEMPTS) ?? [];
+        const fromClient =
+          error?.code === grpc.status.DEADLINE_EXCEEDED && previous === undefined && error.details.startsWith('Deadline exceeded');
+        resolve({
+          attempts: fromClient ? undefined : Number(previous ?? 0) + 1,
+          code: error?.code ?? grpc.status.OK,
+          details: error?.details ?? '',
+          ms: performance.now() - started,
+        });
+      },
+    );
     call.on('metadata', (received: grpc.Metadata) => {
       headers = received;
     });

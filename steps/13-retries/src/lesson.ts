@@ -11,7 +11,14 @@ import { lesson as balancingLesson } from '@course/12-load-balancing/lesson';
 import { codeName, type Lesson, parsePositiveInt, row, UsageError } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
-import { type Attempted, type CallOptions, createRetryingClient, type RetryClientOptions, type RetryOptions, sayHelloAttempted } from './client.js';
+import {
+  type Attempted,
+  type CallOptions,
+  createRetryingClient,
+  type RetryClientOptions,
+  type RetryOptions,
+  sayHelloAttempted,
+} from './client.js';
 import { type RetryServerHandle, startRetryServer } from './server.js';
 
 const STEP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -70,12 +77,19 @@ export const lesson: Lesson = {
   flags: {
     serve: {
       ...Object.fromEntries(Object.entries(balancingLesson.flags?.serve ?? {}).filter(([name]) => name !== 'backends')),
-      'fail-first': { type: 'string', placeholder: 'K', description: 'fail the first K attempts of each call with UNAVAILABLE (default 0)' },
+      'fail-first': {
+        type: 'string',
+        placeholder: 'K',
+        description: 'fail the first K attempts of each call with UNAVAILABLE (default 0)',
+      },
     },
     client: {
-      ...Object.fromEntries(Object.entries(balancingLesson.flags?.client ?? {}).filter(([name]) => !['policy', 'retry', 'quiet'].includes(name))),
+      ...Object.fromEntries(
+        Object.entries(balancingLesson.flags?.client ?? {}).filter(([name]) => !['policy', 'retry', 'quiet'].includes(name)),
+      ),
       'max-attempts': { type: 'string', placeholder: 'N', description: 'the retryPolicy’s maxAttempts (default 4; grpc-js caps it at 5)' },
       'attempts-limit': { type: 'string', placeholder: 'N', description: 'raise that cap: grpc-node.retry_max_attempts_limit' },
+      'deadline-ms': { type: 'string', placeholder: 'MS', description: 'the deadline over all attempts (default 2000)' },
       'work-ms': { type: 'string', placeholder: 'MS', description: 'ask the server to work this long first (x-work-ms)' },
       calls: { type: 'string', placeholder: 'N', description: 'how many calls, one after another (default 1)' },
     },
@@ -91,19 +105,37 @@ export const lesson: Lesson = {
       await scenario(server, 'retried', 'fails 2 times, maxAttempts 4', 2, { ...quick, maxAttempts: 4 });
       await scenario(server, 'no retry', 'fails once, then an empty name', 1, { ...quick, maxAttempts: 4 }, { name: '' });
       await scenario(server, 'capped', 'always fails, maxAttempts 10', ALWAYS, { ...quick, maxAttempts: 10 });
-      await scenario(server, 'lifted', '… and retry_max_attempts_limit 10', ALWAYS, { ...quick, maxAttempts: 10 }, { client: { attemptsLimit: 10 } });
-      await scenario(server, 'deadline', 'always fails, 0.1 s backoffs, 500 ms deadline', ALWAYS, {
-        maxAttempts: 100,
-        initialBackoffS: 0.1,
-        maxBackoffS: 0.1,
-        backoffMultiplier: 1,
-      }, { call: { deadlineMs: 500 }, client: { attemptsLimit: 100 } });
+      await scenario(
+        server,
+        'lifted',
+        '… and retry_max_attempts_limit 10',
+        ALWAYS,
+        { ...quick, maxAttempts: 10 },
+        { client: { attemptsLimit: 10 } },
+      );
+      await scenario(
+        server,
+        'deadline',
+        'always fails, 0.1 s backoffs, 500 ms deadline',
+        ALWAYS,
+        {
+          maxAttempts: 100,
+          initialBackoffS: 0.1,
+          maxBackoffS: 0.1,
+          backoffMultiplier: 1,
+        },
+        { call: { deadlineMs: 500 }, client: { attemptsLimit: 100 } },
+      );
       await scenario(server, 'early', 'asks for 2 s of work, 300 ms deadline', 0, quick, { call: { deadlineMs: 300, workMs: 2_000 } });
       row('', `the server refused it before starting: ${server.attempts.workNotStarted} not started, ${server.attempts.workDone} finished`);
 
       // A target none of the calls above used: grpc-js keeps the token bucket per target, for the process.
       server.attempts.failFirst = ALWAYS;
-      const throttled = await retryingClient(`127.0.0.1:${server.port}`, { ...quick, maxAttempts: 3, throttling: { maxTokens: 10, tokenRatio: 0.1 } });
+      const throttled = await retryingClient(`127.0.0.1:${server.port}`, {
+        ...quick,
+        maxAttempts: 3,
+        throttling: { maxTokens: 10, tokenRatio: 0.1 },
+      });
       try {
         await connected(throttled);
         const before = server.attempts.total;
@@ -113,7 +145,10 @@ export const lesson: Lesson = {
           await sayHelloAttempted(throttled, 'Ada');
           perCall.push(server.attempts.total - at);
         }
-        row('throttled', `always fails, maxAttempts 3, 10 calls: ${server.attempts.total - before} attempts, not 30 (${perCall.join(' ')})`);
+        row(
+          'throttled',
+          `always fails, maxAttempts 3, 10 calls: ${server.attempts.total - before} attempts, not 30 (${perCall.join(' ')})`,
+        );
       } finally {
         throttled.close();
       }
@@ -146,7 +181,7 @@ export const lesson: Lesson = {
     let failed: Attempted | undefined;
     try {
       for (let i = 1; i <= calls; i++) {
-        const answer = await sayHelloAttempted(client, String(flags.name ?? 'Ada'), call);
+        const answer = await sayHelloAttempted(client, String(flags.name ?? 'world'), call);
         // The client's own deadline ends a call with no answer to count on.
         row('SayHello', `#${i}  ${describe(answer.attempts ?? '?', answer)}${answer.details ? `  ${answer.details}` : ''}`);
         failed ??= answer.code === grpc.status.OK ? undefined : answer;
@@ -154,7 +189,8 @@ export const lesson: Lesson = {
     } finally {
       client.close();
     }
-    if (failed) throw Object.assign(new Error(failed.details), { code: failed.code, details: failed.details, metadata: new grpc.Metadata() });
+    if (failed)
+      throw Object.assign(new Error(failed.details), { code: failed.code, details: failed.details, metadata: new grpc.Metadata() });
   },
   // Lesson 12's `backend` mode would be a backend that is not flaky: only the Logger.
   servers: { logger: loggerMode(startLoggerServer) },

@@ -88,7 +88,10 @@ export function withDeadlineAwareWork(sayHello: GreeterHandlers['SayHello'], att
     const left = msLeft(call.getDeadline());
     if (left < workMs) {
       attempts.workNotStarted++;
-      return callback({ code: grpc.status.DEADLINE_EXCEEDED, details: `needs ${workMs} ms, ${Math.max(0, Math.floor(left))} ms left: not started` });
+      return callback({
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: `needs ${workMs} ms, ${Math.max(0, Math.floor(left))} ms left: not started`,
+      });
     }
     const timer = setTimeout(() => {
       attempts.workDone++;
@@ -133,7 +136,12 @@ export async function startRetryServer({ failFirst = 0, id, ...options }: RetryS
     // After logging and metrics (lessons 04, 08: failed attempts are logged and counted), and before auth (lesson 05 puts it last).
     serverOptions: {
       ...options.serverOptions,
-      interceptors: [flakyInterceptor(attempts), propagationInterceptor(), backendIdInterceptor(id), ...(options.serverOptions?.interceptors ?? [])],
+      interceptors: [
+        flakyInterceptor(attempts),
+        propagationInterceptor(),
+        backendIdInterceptor(id),
+        ...(options.serverOptions?.interceptors ?? []),
+      ],
     },
   });
   return { ...handle, id, attempts };

@@ -2,17 +2,24 @@
 // backend: what the retryPolicy retries, what it never does, grpc-js's cap
 // of 5 and how to lift it, the deadline over all attempts, retry throttling.
 import { createLogger } from '@course/04-interceptors';
+import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
+import { startBackend } from '@course/12-load-balancing';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createGreeterClient } from '@course/08-prometheus-metrics';
-import { startBackend } from '@course/12-load-balancing';
 import { createRetryingClient, type RetryClientOptions, type RetryOptions, sayHelloAttempted, startRetryServer } from '../src/index.js';
 
 const TOKEN = 'retries-token';
 const { certs, remove } = await temporaryCertificates('course-retries-');
-const quiet = { certs, token: TOKEN, logger: createLogger({ level: 'silent' }), metricsAddress: { host: '127.0.0.1', port: 0 }, graceMs: 1_000, drainDelayMs: 0 };
+const quiet = {
+  certs,
+  token: TOKEN,
+  logger: createLogger({ level: 'silent' }),
+  metricsAddress: { host: '127.0.0.1', port: 0 },
+  graceMs: 1_000,
+  drainDelayMs: 0,
+};
 const logger = await startLoggerServer(quiet);
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
@@ -65,7 +72,11 @@ describe('what is not retried', () => {
       },
     });
     stops.push(() => backend.stop());
-    const client = createRetryingClient(`localhost:${backend.port}`, { maxAttempts: 4, initialBackoffS: 0.01 }, { ca: certs.ca, token: TOKEN });
+    const client = createRetryingClient(
+      `localhost:${backend.port}`,
+      { maxAttempts: 4, initialBackoffS: 0.01 },
+      { ca: certs.ca, token: TOKEN },
+    );
     stops.push(() => client.close());
     expect(await sayHelloAttempted(client, 'Ada')).toMatchObject({ code: grpc.status.UNAVAILABLE, attempts: 1 });
     expect(handled).toBe(1);
@@ -158,10 +169,12 @@ describe('the server gives up early', () => {
 
 describe('retryThrottling', () => {
   it('stops a retry storm against a backend that always fails: 13 attempts for 10 calls, not 30', async () => {
-    const { server, client } = await setup(
-      1_000,
-      { maxAttempts: 3, initialBackoffS: 0.01, backoffMultiplier: 1, throttling: { maxTokens: 10, tokenRatio: 0.1 } },
-    );
+    const { server, client } = await setup(1_000, {
+      maxAttempts: 3,
+      initialBackoffS: 0.01,
+      backoffMultiplier: 1,
+      throttling: { maxTokens: 10, tokenRatio: 0.1 },
+    });
     const attempts: (number | undefined)[] = [];
     for (let i = 0; i < 10; i++) {
       const answer = await sayHelloAttempted(client, 'Ada');
