@@ -188,3 +188,46 @@ describe('retryThrottling', () => {
     expect(server.attempts.total).toBe(13);
   });
 });
+
+describe('hedgingPolicy, instead of a retryPolicy', () => {
+  const hedged = (port: number, maxAttempts: number, extra: object = {}) =>
+    createGreeterClient(`localhost:${port}`, {
+      ca: certs.ca,
+      token: TOKEN,
+      channelOptions: {
+        'grpc.service_config': JSON.stringify({
+          methodConfig: [
+            {
+              name: [{ service: 'greeter.v1.Greeter' }],
+              hedgingPolicy: { maxAttempts, hedgingDelay: '0s', nonFatalStatusCodes: ['UNAVAILABLE'] },
+            },
+          ],
+          ...extra,
+        }),
+      },
+    });
+
+  it('sends the attempts without waiting for a failure (hedgingDelay 0s: all at once); the one that answers wins', async () => {
+    const { server } = await setup(2);
+    const client = hedged(server.port, 3);
+    stops.push(() => client.close());
+    expect(await sayHelloAttempted(client, 'Ada')).toMatchObject({ code: grpc.status.OK, attempts: 3 });
+    expect(server.attempts.byPrevious).toEqual({ 0: 1, 1: 1, 2: 1 });
+  });
+
+  it('has the same cap of 5', async () => {
+    const { server } = await setup(100);
+    const client = hedged(server.port, 10);
+    stops.push(() => client.close());
+    expect((await sayHelloAttempted(client, 'Ada')).code).toBe(grpc.status.UNAVAILABLE);
+    expect(server.attempts.total).toBe(5);
+  });
+
+  it('is not throttled: grpc-js counts hedged failures in the bucket, but never asks it before a hedged attempt', async () => {
+    const { server } = await setup(1_000);
+    const client = hedged(server.port, 3, { retryThrottling: { maxTokens: 10, tokenRatio: 0.1 } });
+    stops.push(() => client.close());
+    for (let i = 0; i < 10; i++) expect((await sayHelloAttempted(client, 'Ada')).code).toBe(grpc.status.UNAVAILABLE);
+    expect(server.attempts.total).toBe(30);
+  });
+});
