@@ -20,6 +20,7 @@ export const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';
 export const WORK_HEADER = 'x-work-ms';
 /** The most work one call may ask for. */
 export const MAX_WORK_MS = 10_000;
+const GREETER_PATH = '/greeter.v1.Greeter/';
 /** Calls remembered by the flaky interceptor: the oldest is forgotten past this. */
 const MAX_TRACKED_CALLS = 1_000;
 
@@ -39,13 +40,15 @@ export interface Attempts {
 export const newAttempts = (failFirst = 0): Attempts => ({ failFirst, total: 0, byPrevious: {}, workDone: 0, workNotStarted: 0 });
 
 /**
- * Counts every attempt, and fails the first `failFirst` of each call with UNAVAILABLE. The
+ * Counts every attempt at a Greeter method, and fails the first `failFirst` of each call with UNAVAILABLE. The
  * attempts of one call are the ones with its `x-request-id` (grpc-js resends
  * the same headers on every attempt); calls without one share a single count.
  */
 export function flakyInterceptor(attempts: Attempts): grpc.ServerInterceptor {
   const seen = new Map<string, number>();
-  return (_method, call) => {
+  return (method, call) => {
+    // Only the Greeter is flaky: health and reflection answer, as they would for a backend whose database is down.
+    if (!method.path.startsWith(GREETER_PATH)) return new grpc.ServerInterceptingCall(call);
     let failed = false;
     const listener: grpc.ServerListener = {
       onReceiveMetadata(metadata, next) {

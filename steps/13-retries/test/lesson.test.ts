@@ -28,6 +28,11 @@ describe('pnpm step 13 serve --fail-first 2', () => {
       expect(short.code).toBe(1);
       expect(short.stdout).toMatch(/SayHello\s+#1\s+2 attempts\s+UNAVAILABLE\s+\d+ ms\s+flaky: attempt 2 of the first 2 fails/);
       expect(short.stderr).toBe('error: UNAVAILABLE: flaky: attempt 2 of the first 2 fails\n');
+
+      // Only the Greeter is flaky: health answers the first time.
+      const health = await client('--health');
+      expect(health.code).toBe(0);
+      expect(health.stdout).toMatch(/greeter\.v1\.Greeter\s+SERVING/);
     } finally {
       server.child.kill('SIGTERM');
       const [code] = await once(server.child, 'exit');
