@@ -27,7 +27,11 @@ async function serve(pushback: string): Promise<string> {
 }
 
 it('--pushback-ms 100: a client whose own backoff is 5 s still gets its answer within 2 s, at the third attempt', async () => {
-  const client = createRetryingClient(await serve('100'), { maxAttempts: 4, initialBackoffS: 5, maxBackoffS: 5 }, { ca: certs.ca, token: TOKEN });
+  const client = createRetryingClient(
+    await serve('100'),
+    { maxAttempts: 4, initialBackoffS: 5, maxBackoffS: 5 },
+    { ca: certs.ca, token: TOKEN },
+  );
   try {
     const answer = await sayHelloAttempted(client, 'Ada', { deadlineMs: 2_000 });
     expect(grpc.status[answer.code], 'code').toBe('OK');

@@ -16,7 +16,8 @@ afterAll(async () => {
 
 it('client --calls 10 --max-attempts 3 --throttle 10: 3, 2, then 1 attempt per call', async () => {
   const address = (await serve.listeningAs('server')).replace('127.0.0.1', 'localhost');
-  const run = await startLesson(step, ['client', '--target', address, '--calls', '10', '--max-attempts', '3', '--throttle', '10'], { env }).exited;
+  const run = await startLesson(step, ['client', '--target', address, '--calls', '10', '--max-attempts', '3', '--throttle', '10'], { env })
+    .exited;
   expect(exitLine(run), 'how the client ended').toMatch(/^exit 1: error: UNAVAILABLE/);
   const attempts = [...run.stdout.matchAll(/SayHello\s+#\d+\s+(\d+) attempts?/g)].map((m) => Number(m[1]));
   // 10 tokens, one taken per failure, a retry only while more than 5 are left.
