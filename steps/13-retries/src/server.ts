@@ -23,6 +23,8 @@ export const MAX_WORK_MS = 10_000;
 const GREETER_PATH = '/greeter.v1.Greeter/';
 /** Calls remembered by the flaky interceptor: the oldest is forgotten past this. */
 const MAX_TRACKED_CALLS = 1_000;
+/** More than grpc-node.retry_max_attempts_limit would sensibly be. */
+const MAX_PREVIOUS = 100;
 
 /** How flaky the backend is, and what it saw: for the tests and the demo. */
 export interface Attempts {
@@ -30,7 +32,7 @@ export interface Attempts {
   failFirst: number;
   /** Every attempt that reached the backend. */
   total: number;
-  /** Attempts, by the `grpc-previous-rpc-attempts` they carried (0: none, a first attempt). */
+  /** Attempts, by the `grpc-previous-rpc-attempts` they carried (0: none, a first attempt; -1: not a count). */
   byPrevious: Record<number, number>;
   /** Calls whose work was done, and calls refused before it started because the deadline left too little. */
   workDone: number;
@@ -40,9 +42,10 @@ export interface Attempts {
 export const newAttempts = (failFirst = 0): Attempts => ({ failFirst, total: 0, byPrevious: {}, workDone: 0, workNotStarted: 0 });
 
 /**
- * Counts every attempt at a Greeter method, and fails the first `failFirst` of each call with UNAVAILABLE. The
- * attempts of one call are the ones with its `x-request-id` (grpc-js resends
- * the same headers on every attempt); calls without one share a single count.
+ * Counts every attempt at a Greeter method, and fails the first `failFirst`
+ * of each call with UNAVAILABLE. The attempts of one call are the ones with
+ * its `x-request-id` (grpc-js resends the same headers on every attempt);
+ * calls without one share a single count.
  */
 export function flakyInterceptor(attempts: Attempts): grpc.ServerInterceptor {
   const seen = new Map<string, number>();
@@ -52,7 +55,9 @@ export function flakyInterceptor(attempts: Attempts): grpc.ServerInterceptor {
     let failed = false;
     const listener: grpc.ServerListener = {
       onReceiveMetadata(metadata, next) {
-        const previous = Number(metadata.get(PREVIOUS_ATTEMPTS)[0] ?? 0);
+        // Whatever a caller sends here is tallied under a bounded set of keys: -1 for anything but a plausible count.
+        const sent = Number(metadata.get(PREVIOUS_ATTEMPTS)[0] ?? 0);
+        const previous = Number.isInteger(sent) && sent >= 0 && sent < MAX_PREVIOUS ? sent : -1;
         attempts.total++;
         attempts.byPrevious[previous] = (attempts.byPrevious[previous] ?? 0) + 1;
         const [id = ''] = metadata.get(REQUEST_ID) as string[];
