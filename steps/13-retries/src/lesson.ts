@@ -33,7 +33,7 @@ function parseCount(value: string | boolean | undefined, source: string): number
 
 const failing = (k: number) => (k === 0 ? 'never fails' : `fails the first ${k} attempts of each call with UNAVAILABLE`);
 
-/** "3 attempts  OK  (12 ms)": padded before colouring, so the columns line up. */
+/** "3 attempts  OK  12 ms": padded before colouring, so the columns line up. */
 function describe(attempts: number | string, { code, ms }: Attempted): string {
   const name = grpc.status[code] ?? String(code);
   return `${String(attempts).padStart(2)} ${attempts === 1 ? 'attempt ' : 'attempts'}  ${codeName(code, name.padEnd(17))} ${Math.round(ms)} ms`;
