@@ -156,7 +156,7 @@ export class GrpcMetrics {
     return series;
   }
 
-/** Creates every series of a service at zero, as go-grpc-prometheus's InitializeMetrics does, so rate() works from the first scrape. */
+  /** Creates every series of a service at zero, as go-grpc-prometheus's InitializeMetrics does, so rate() works from the first scrape. */
   initialize(service: grpc.ServiceDefinition): void {
     for (const method of Object.values(service)) {
       const { labels } = this.series(method.path, grpcType(method));
