@@ -9,7 +9,7 @@
 //   pnpm bench --latency    p50/p99 latency at a fixed rate (default 1,000 req/s: h2load --rps per connection),
 //                           bare and the chains
 //   pnpm bench --stream     StreamGreetings messages/s, and the server's peak RSS while clients stop reading
-//   pnpm bench --profile    CPU profiles (V8's profiler, as node --cpu-prof) of bare and lesson 09's chain: where the time goes
+//   pnpm bench --profile    CPU profiles (V8's profiler, as node --cpu-prof) of bare and lesson 09's chains: where the time goes
 //   pnpm bench --payload    a User message as protobuf and as JSON: bytes, gzip bytes, encode/decode time
 //   --quick                 a few seconds per mode (CI runs that, to keep the script working)
 import { execFile, spawn } from 'node:child_process';
@@ -468,6 +468,7 @@ async function profile(): Promise<void> {
   const servers: Server[] = [
     { label: 'bare grpc-js over TLS', kind: 'bare' },
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
+    { label: 'lesson 09, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
   mkdirSync(dir);
   for (const server of servers) {
