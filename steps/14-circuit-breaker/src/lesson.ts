@@ -13,7 +13,7 @@ import { startLoggerServer } from '@course/11-metadata-propagation';
 import { lesson as previousLesson } from '@course/12-load-balancing/lesson';
 import { freePort, type Lesson, type ModeProcess, parsePositiveInt, row, type ServerMode, startMode } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
-import { type BreakerState, type LogBreaker, STATE_VALUES, stateOf } from './breaker.js';
+import { type BreakerSettings, type BreakerState, DEFAULT_BREAKER, type LogBreaker, STATE_VALUES, stateOf } from './breaker.js';
 import { startGreeterServer } from './server.js';
 
 const STEP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +45,11 @@ export const loggerWithLatency: ServerMode = {
     return loggerMode((options) => startLoggerServer({ ...options, latencyMs })).serve(context);
   },
 };
+
+/** A breaker's settings, in a line. */
+export function describeSettings(s: BreakerSettings): string {
+  return `opens past ${s.errorThresholdPercentage}% failed of ≥ ${s.volumeThreshold} calls in ${s.rollingCountTimeout / 1_000} s, probes after ${s.resetTimeout / 1_000} s`;
+}
 
 /** The demo's breaker: quick to open and to probe, so the whole cycle fits in a few seconds. */
 const DEMO_BREAKER = { volumeThreshold: 5, errorThresholdPercentage: 50, rollingCountTimeout: 30_000, resetTimeout: 1_000 };
@@ -117,10 +122,8 @@ export const lesson: Lesson = {
       breaker: DEMO_BREAKER,
     });
     const { breaker } = greeter;
-    row(
-      'greeter',
-      `listening on ${greeter.address}; breaker opens past ${DEMO_BREAKER.errorThresholdPercentage}% failed of ≥ ${DEMO_BREAKER.volumeThreshold} calls, probes after ${DEMO_BREAKER.resetTimeout} ms`,
-    );
+    row('greeter', `listening on ${greeter.address}`);
+    row('breaker', describeSettings(DEMO_BREAKER));
     const started = performance.now();
     const transition = (to: BreakerState) => () =>
       row('breaker', `${((performance.now() - started) / 1_000).toFixed(2).padStart(6)} s  → ${to}`);
@@ -162,6 +165,9 @@ export const lesson: Lesson = {
       await logger.stop();
     }
   },
-  serve: serveWithLogger(STEP_DIR, startGreeterServer),
+  async serve(context) {
+    row('breaker', describeSettings(DEFAULT_BREAKER));
+    return serveWithLogger(STEP_DIR, startGreeterServer)(context);
+  },
   servers: { logger: loggerWithLatency },
 };
