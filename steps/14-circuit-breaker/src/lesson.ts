@@ -42,6 +42,7 @@ export const loggerWithLatency: ServerMode = {
   },
   serve(context) {
     const latencyMs = latencyFrom(context.flags['latency-ms']);
+    if (latencyMs > 0) row('logger', `slow on purpose: each Log call answered after ${latencyMs} ms`);
     return loggerMode((options) => startLoggerServer({ ...options, latencyMs })).serve(context);
   },
 };
@@ -137,7 +138,7 @@ export const lesson: Lesson = {
 
       await logger.stop();
       logger = await startLogger(2_000);
-      row('logger', 'restarted, slow: 2 s for each Log call; each greeting gives it 300 ms');
+      row('logger', 'restarted, slow; each greeting gives its Log call 300 ms');
       const fallbacks = breaker.stats.fallbacks;
       row('slow', `${await greetings(client, breaker, (n) => n.open === 5)}${await received(0)}`);
       row('', `${breaker.stats.fallbacks - fallbacks} answered from the fallback; none of those while open reached the Logger`);
