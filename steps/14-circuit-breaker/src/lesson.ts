@@ -11,7 +11,7 @@ import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { loggerMode, serveWithLogger } from '@course/10-two-services/lesson';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { lesson as previousLesson } from '@course/12-load-balancing/lesson';
-import { freePort, type Lesson, type ModeProcess, parsePositiveInt, row, type ServerMode, startMode } from '@course/kit';
+import { freePort, type Lesson, type ModeProcess, row, type ServerMode, startMode, UsageError } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { type BreakerSettings, type BreakerState, DEFAULT_BREAKER, type LogBreaker, STATE_VALUES, stateOf } from './breaker.js';
 import { startGreeterServer } from './server.js';
@@ -28,7 +28,8 @@ export async function logCallsReceived(metricsUrl: string): Promise<number> {
 /** `--latency-ms`, or LOGGER_LATENCY_MS (which `serve` passes on to its Logger), or 0. */
 function latencyFrom(value: string | boolean | undefined): number {
   const text = String(value ?? process.env.LOGGER_LATENCY_MS ?? '0');
-  return text === '0' ? 0 : parsePositiveInt(text, '--latency-ms (LOGGER_LATENCY_MS)');
+  if (!/^\d+$/.test(text)) throw new UsageError(`--latency-ms (or LOGGER_LATENCY_MS) must be a whole number of ms, got '${text}'`);
+  return Number(text);
 }
 
 const plainLoggerMode = loggerMode(startLoggerServer);

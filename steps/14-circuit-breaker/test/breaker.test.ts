@@ -230,3 +230,24 @@ describe('isOutage', () => {
     expect(isOutage(new Error('not a gRPC error'))).toBe(false);
   });
 });
+
+describe('pnpm step 14 serve and logger', { timeout: 60_000 }, () => {
+  it('serves the breaker series at the Greeter metrics URL it prints, and stops both processes on one SIGTERM', async () => {
+    const env = { CERTS_DIR: dir, AUTH_TOKEN: TOKEN, LOGGER_TOKEN, METRICS_PORT: '0', LOG_LEVEL: 'silent' };
+    const server = startLesson(step, ['serve', '--port', '0'], { env });
+    stops.push(() => server.child.kill('SIGKILL'));
+    await Promise.all([server.listening, server.listeningAs('logger')]);
+    expect(server.stdout()).toMatch(/breaker\s+opens past 50% failed of ≥ 5 calls in 10 s, probes after 5 s/);
+    const greeterMetrics = /metrics\s+(http:\/\/\S+\/metrics)/.exec(server.stdout())?.[1] as string;
+    const text = await (await fetch(greeterMetrics)).text();
+    expect(value(text, 'grpc_breaker_state{breaker="logger"}')).toBe(0);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+
+  it('refuses a --latency-ms that is not a whole number, with a usage error', async () => {
+    const { code, stderr } = await startLesson(step, ['logger', '--port', '0', '--latency-ms', 'soon'], { env: { CERTS_DIR: dir } }).exited;
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe("error: --latency-ms (or LOGGER_LATENCY_MS) must be a whole number of ms, got 'soon'");
+  });
+});
