@@ -74,7 +74,8 @@ async function greetings(client: GreeterClient, breaker: LogBreaker, enough: (co
   const times = new Map<BreakerState, number[]>();
   const counts: Counts = { sent: 0, closed: 0, half_open: 0, open: 0 };
   let ok = 0;
-  while (!enough(counts)) {
+  // Bounded: a Logger that never comes back must not keep the demo probing for ever.
+  while (!enough(counts) && counts.sent < 50) {
     if (probe && breaker.opened) await halfOpen(breaker);
     const state = stateOf(breaker);
     const start = performance.now();
