@@ -39,7 +39,7 @@ export interface Variables {
 
 /** `$name`, `${name}` and `[[name]]`, the three spellings Grafana accepts. */
 export function substitute(template: string, variables: Variables): string {
-  return template.replace(/\$\{(\w+)\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole, a, b, c) => {
+  return template.replace(/\$\{(\w+)\}|\$(\w+)|\[\[(\w+)\]\]/g, (_whole, a, b, c) => {
     const name = (a ?? b ?? c) as keyof Variables;
     if (!Object.hasOwn(variables, name)) throw new Error(`the dashboard uses $${name}, which has no value here`);
     return variables[name];

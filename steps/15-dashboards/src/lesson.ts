@@ -30,10 +30,11 @@ export const DEMO_VARIABLES: Variables = { job: 'greeter', __rate_interval: '30s
 /** A wrong token for the share of calls that must be refused. */
 const STRANGER_TOKEN = 'not-the-token';
 
-export async function loadClients(target: string): Promise<LoadClients> {
-  const { ca } = await courseCertificates();
+/** The load's two clients: with the server's token (AUTH_TOKEN unless given) and with a wrong one. */
+export async function loadClients(target: string, given: { ca?: Buffer; token?: string } = {}): Promise<LoadClients> {
+  const ca = given.ca ?? (await courseCertificates()).ca;
   return {
-    client: createGreeterClient(target, { ca, token: tokenFromEnv() }),
+    client: createGreeterClient(target, { ca, token: given.token ?? tokenFromEnv() }),
     stranger: createGreeterClient(target, { ca, token: STRANGER_TOKEN }),
   };
 }
@@ -66,7 +67,7 @@ function progressPrinter(): { onProgress: (p: Progress) => void; done: () => voi
 
 export function describeMix(result: LoadResult): string {
   const codes = Object.entries(result.byCode)
-    .sort(([, a], [, b]) => b - a)
+    .sort(([x, a], [y, b]) => b - a || x.localeCompare(y))
     .map(([code, n]) => `${code} ${n}`);
   return `${result.calls} calls: ${codes.join(', ')} (errors ${(result.errorShare * 100).toFixed(1)}%)`;
 }
@@ -102,10 +103,11 @@ function formatValue(unit: string, value: string): string {
 /** One table row per panel query: its series, each as `legend value`. */
 export function describeAnswer(query: PanelQuery, answer: PromSample[]): string {
   if (answer.length === 0) return pc.dim(query.needsBreaker ? 'no data: the breaker series come with lesson 14' : 'no data');
-  return answer
-    .map((s) => `${legendOf(query.legend, s) || '·'} ${formatValue(query.unit, s.value[1])}`)
-    .sort()
-    .join(', ');
+  // A series per status code is mostly zeros: show the others, and how many are zero.
+  const shown = answer.length > 6 ? answer.filter((s) => Number(s.value[1]) !== 0) : answer;
+  const zeros = answer.length - shown.length;
+  const values = shown.map((s) => `${legendOf(query.legend, s) || '·'} ${formatValue(query.unit, s.value[1])}`).sort();
+  return [...values, ...(zeros ? [pc.dim(`${zeros} more at 0`)] : [])].join(', ');
 }
 
 async function showPanels(prometheus: PrometheusHandle, result: LoadResult): Promise<void> {
