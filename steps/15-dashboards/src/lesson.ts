@@ -107,7 +107,7 @@ export function describeAnswer(query: PanelQuery, answer: PromSample[]): string 
   const shown = answer.length > 6 ? answer.filter((s) => Number(s.value[1]) !== 0) : answer;
   const zeros = answer.length - shown.length;
   const values = shown.map((s) => `${legendOf(query.legend, s) || '·'} ${formatValue(query.unit, s.value[1])}`).sort();
-  return [...values, ...(zeros ? [pc.dim(`${zeros} more at 0`)] : [])].join(', ');
+  return [...values, ...(zeros ? [pc.dim(shown.length ? `${zeros} more at 0` : `all ${zeros} at 0`)] : [])].join(', ');
 }
 
 async function showPanels(prometheus: PrometheusHandle, result: LoadResult): Promise<void> {
