@@ -1,6 +1,7 @@
 // `pnpm step 15 load` as a learner runs it, against a server already running:
 // one progress line a second when its output is not a terminal, then the mix
-// it produced; and one line, exit 1, when there is no server to load.
+// it produced; one line and exit 1 when there is no server to load; and the
+// demo without a Prometheus, which says so in one line.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,4 +58,16 @@ it('says in one line that nothing answered when no server runs there, exit 1', a
   const { code, stdout, stderr } = await startLesson(step, ['load', '--seconds', '1', '--rate', '5', '--target', nowhere], { env }).exited;
   expect(stdout).toContain('mix        5 calls: UNAVAILABLE 5 (errors 100.0%)');
   expect({ code, stderr }).toEqual({ code: 1, stderr: `error: no call succeeded: is a step 15 server running at ${nowhere}?\n` });
+});
+
+it('the demo without a Prometheus runs the load and says in one line what it skipped', async () => {
+  const { code, stdout, stderr } = await startLesson(step, ['--seconds', '1', '--rate', '10'], {
+    env: { ...env, PROMETHEUS: '/nonexistent/prometheus' },
+  }).exited;
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout).toContain('mix        10 calls: OK 8, INVALID_ARGUMENT 1, UNAUTHENTICATED 1 (errors 20.0%)');
+  expect(stdout.split('\n').filter((l) => l.includes('skipped'))).toEqual([
+    '  prometheus not on PATH (or $PROMETHEUS): skipped the panel queries; the load and its mix ran',
+  ]);
+  expect(stdout).not.toContain('Server: request rate');
 });
