@@ -50,6 +50,15 @@ export interface ServerMode {
   serve(context: ServeContext): Promise<Serving>;
 }
 
+/** Another client-side mode of the step, taking --target as `client` does (lesson 15: `pnpm step 15 load`). */
+export interface Command {
+  /** One line for the usage text. */
+  description: string;
+  /** Flags beyond --target. */
+  flags?: Record<string, Flag>;
+  run(context: ClientContext): Promise<void>;
+}
+
 export interface Lesson {
   /** "01" */
   step: string;
@@ -67,6 +76,8 @@ export interface Lesson {
   client(context: ClientContext): Promise<void>;
   /** The step's other servers, by mode name (lesson 10: `logger`). */
   servers?: Record<string, ServerMode>;
+  /** The step's other client-side modes, by name (lesson 15: `load`). */
+  commands?: Record<string, Command>;
 }
 
 /** Ports and hosts the standard flags default to. */
@@ -106,18 +117,28 @@ function flagsOf(lesson: Lesson, mode: string): Record<string, Flag> {
     const { port, host } = STANDARD_FLAGS.serve as Record<'port' | 'host', Flag>;
     return { port: { ...port, description: `port to listen on (default ${other.defaultPort}; 0 picks a free one)` }, host, ...other.flags };
   }
-  const flags = { ...STANDARD_FLAGS[mode as Mode], ...lesson.flags?.[mode as Mode] };
-  if (mode === 'client' && flags.target) {
+  const command = lesson.commands?.[mode];
+  const flags = command
+    ? { ...STANDARD_FLAGS.client, ...command.flags }
+    : { ...STANDARD_FLAGS[mode as Mode], ...lesson.flags?.[mode as Mode] };
+  if ((mode === 'client' || command) && flags.target) {
     flags.target = { ...flags.target, description: `server to call (default ${lesson.defaultTarget ?? DEFAULT_TARGET})` };
   }
   return flags;
 }
 
+/** Every mode a lesson takes: the standard three, its other servers, its other commands. */
+function modesOf(lesson: Lesson): string[] {
+  return ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {}), ...Object.keys(lesson.commands ?? {})];
+}
+
 export function usage(lesson: Lesson): string {
-  const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})];
+  const modes = modesOf(lesson);
   const lines = [`usage: pnpm step ${lesson.step} [${modes.join('|')}] [flags]`, ''];
   for (const mode of modes) {
-    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description}`);
+    lines.push(
+      `  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description ?? lesson.commands?.[mode]?.description}`,
+    );
     for (const [name, flag] of Object.entries(flagsOf(lesson, mode))) {
       const spelled = `--${name}${flag.type === 'string' ? ` <${flag.placeholder ?? 'value'}>` : ''}`;
       lines.push(`    ${spelled.padEnd(22)} ${flag.description}`);
@@ -161,7 +182,12 @@ export function parsePort(text: string, source: string): number {
 /** Parses `[mode] [flags]` for a lesson; throws UsageError on anything unknown. */
 export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string; values: Flags; help: boolean } {
   const [first = ''] = argv;
-  const named = first === 'serve' || first === 'client' || first === 'demo' || Object.hasOwn(lesson.servers ?? {}, first);
+  const named =
+    first === 'serve' ||
+    first === 'client' ||
+    first === 'demo' ||
+    Object.hasOwn(lesson.servers ?? {}, first) ||
+    Object.hasOwn(lesson.commands ?? {}, first);
   const mode = named ? first : 'demo';
   const rest = first === mode ? argv.slice(1) : argv;
   if (rest.includes('--help') || rest.includes('-h')) return { mode, values: {}, help: true };
@@ -175,7 +201,7 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string;
   try {
     const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, declared), options, strict: true, allowPositionals: true });
     if (positionals.length > 0) {
-      const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})].join(', ');
+      const modes = modesOf(lesson).join(', ');
       throw new UsageError(`unexpected argument '${positionals[0]}' (modes are ${modes})`);
     }
     // grpc-js throws "Could not parse target name" (with a stack) for an empty target.
@@ -279,8 +305,10 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
     if (mode === 'demo') {
       heading(lesson.step, lesson.title);
       await lesson.demo(values);
-    } else if (mode === 'client') {
-      await lesson.client({ target: (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET, flags: values });
+    } else if (mode === 'client' || lesson.commands?.[mode]) {
+      const target = (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET;
+      const command = lesson.commands?.[mode];
+      await (command ? command.run({ target, flags: values }) : lesson.client({ target, flags: values }));
     } else if (mode === 'serve') {
       const port =
         values.port !== undefined
