@@ -136,7 +136,9 @@ export class Outbox {
     return { ready, cancel: () => (this.waiters.delete(wake), wake()) };
   }
 
+  /** Commits what is pending; a second close does nothing. */
   close(): void {
+    if (!this.db.isOpen) return;
     if (this.pending.length > 0) this.commit();
     this.db.close();
   }

@@ -84,17 +84,21 @@ export async function startGreeterServer(options: EventsGreeterOptions): Promise
     throw err;
   }
   const relay = startRelay(outbox, broker, { logger, registry });
+  let stopped: Promise<void> | undefined;
   return {
     ...handle,
     outbox,
     relay,
     broker,
-    async stop() {
-      // Drained first: the last answers still commit their events.
-      await handle.stop();
-      await relay.stop();
-      outbox.close();
-      if (!options.broker) await broker.close();
+    stop() {
+      stopped ??= (async () => {
+        // Drained first: the last answers still commit their events.
+        await handle.stop();
+        await relay.stop();
+        outbox.close();
+        if (!options.broker) await broker.close();
+      })();
+      return stopped;
     },
   };
 }
