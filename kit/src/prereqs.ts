@@ -38,7 +38,12 @@ export const TOOLS: readonly Tool[] = [
     usedBy: 'the interop check (stubs compiled from proto/)',
   },
   { name: 'h2load', probe: ['h2load', '--version'], debian: 'nghttp2-client', usedBy: 'pnpm bench' },
-  { name: 'nats-server', probe: ['nats-server', '--version'], debian: 'nats-server', usedBy: 'lesson 16 (JetStream: outage and crash tests)' },
+  {
+    name: 'nats-server',
+    probe: ['nats-server', '--version'],
+    debian: 'nats-server',
+    usedBy: 'lesson 16 (JetStream: outage and crash tests)',
+  },
 ];
 
 export function missingTools(tools: readonly Tool[] = TOOLS): Tool[] {

@@ -6,6 +6,7 @@
 import type { Broker } from './broker.js';
 import { decodeGreeted, type Greeted } from './events.js';
 import { openDatabase } from './sqlite.js';
+import { Tally } from './tally.js';
 
 export interface Analytics {
   /** Events handled, each once. */
@@ -37,9 +38,8 @@ export async function startAnalytics(
            CREATE TABLE IF NOT EXISTS greetings (name TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
   const markSeen = db.prepare('INSERT OR IGNORE INTO seen (event_id) VALUES (?)');
   const count = db.prepare('INSERT INTO greetings (name, n) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET n = n + 1');
-  let handled = Number((db.prepare('SELECT count(*) AS n FROM seen').get() as { n: number }).n);
+  const handled = new Tally(Number((db.prepare('SELECT count(*) AS n FROM seen').get() as { n: number }).n));
   let duplicates = 0;
-  const waiting = new Set<{ n: number; resolve: () => void }>();
 
   const subscription = await broker.consume(group, async (body) => {
     const event = decodeGreeted(body);
@@ -56,14 +56,13 @@ export async function startAnalytics(
       db.exec('ROLLBACK');
       throw err;
     }
-    handled++;
+    handled.add();
     onEvent?.(event);
-    for (const w of waiting) if (handled >= w.n) waiting.delete(w), w.resolve();
   });
 
   return {
     get handled() {
-      return handled;
+      return handled.count;
     },
     get duplicates() {
       return duplicates;
@@ -75,7 +74,7 @@ export async function startAnalytics(
           Number(r.n),
         ]),
       ),
-    until: (n) => (handled >= n ? Promise.resolve() : new Promise((resolve) => waiting.add({ n, resolve }))),
+    until: (n) => handled.until(n),
     async stop() {
       await subscription.stop();
       db.close();

@@ -133,7 +133,11 @@ export class Outbox {
     });
     if (this.size > 0) wake();
     else this.waiters.add(wake);
-    return { ready, cancel: () => (this.waiters.delete(wake), wake()) };
+    const cancel = () => {
+      this.waiters.delete(wake);
+      wake();
+    };
+    return { ready, cancel };
   }
 
   /** Commits what is pending; a second close does nothing. */

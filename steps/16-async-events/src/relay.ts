@@ -6,6 +6,7 @@ import type { Logger } from '@course/04-interceptors';
 import { Counter, type Registry } from 'prom-client';
 import type { Broker } from './broker.js';
 import type { Outbox } from './outbox.js';
+import { Tally } from './tally.js';
 
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1_000;
@@ -25,8 +26,7 @@ export function startRelay(outbox: Outbox, broker: Broker, { logger, registry }:
     help: 'Greeted events the broker acknowledged.',
     registers: registry ? [registry] : [],
   });
-  let published = 0;
-  const waiting = new Set<{ n: number; resolve: () => void }>();
+  const published = new Tally();
   let running = true;
   let cancelWait = () => {};
   let pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
@@ -49,9 +49,8 @@ export function startRelay(outbox: Outbox, broker: Broker, { logger, registry }:
       try {
         await broker.publish(event.eventId, event.body);
         outbox.delete(event.seq);
-        published++;
+        published.add();
         publishedTotal.inc();
-        for (const w of waiting) if (published >= w.n) waiting.delete(w), w.resolve();
         if (failing !== undefined) {
           logger?.warn({ broker: broker.name, failed_attempts: failing, waiting: outbox.length }, 'broker back; delivering the outbox');
           failing = undefined;
@@ -70,9 +69,9 @@ export function startRelay(outbox: Outbox, broker: Broker, { logger, registry }:
 
   return {
     get published() {
-      return published;
+      return published.count;
     },
-    until: (n) => (published >= n ? Promise.resolve() : new Promise((resolve) => waiting.add({ n, resolve }))),
+    until: (n) => published.until(n),
     async stop() {
       running = false;
       cancelWait();

@@ -14,8 +14,8 @@ import { temporaryCertificates } from '@course/kit/temporary-certs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { EVENTS_STREAM, NatsBroker } from '../src/nats.js';
 import { Outbox, startAnalytics, startGreeterServer } from '../src/index.js';
+import { EVENTS_STREAM, NatsBroker } from '../src/nats.js';
 import { type NatsServer, startNatsServer } from './nats-server.js';
 
 const STEP_DIR = fileURLToPath(new URL('..', import.meta.url));

@@ -89,7 +89,10 @@ describe('the outbox', () => {
       if (entry.msg.startsWith('outbox full')) dropped.push(entry);
       if (dropped.length === 2) break;
     }
-    expect(dropped).toMatchObject([{ level: 40, capacity: 3 }, { level: 40, capacity: 3 }]);
+    expect(dropped).toMatchObject([
+      { level: 40, capacity: 3 },
+      { level: 40, capacity: 3 },
+    ]);
   });
 
   it('keeps what it holds in the file after the Greeter stops, oldest first', async () => {
