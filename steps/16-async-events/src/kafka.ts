@@ -33,7 +33,7 @@ export class KafkaBroker implements Broker {
     const producer = await this.connected();
     // Kafka keeps order within a partition: all events in one, as the outbox
     // relay sends them. A busier service keys by user, for order per user.
-    // The event id rides as a header, for the consumer's de-duplication.
+    // The event id rides as a header too: a consumer can skip a repeat without decoding it.
     await producer.send({
       topic: GREETED_SUBJECT,
       acks: -1,

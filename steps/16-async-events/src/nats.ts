@@ -1,38 +1,54 @@
 // NATS JetStream as the broker: the event id as the message id, so the stream
 // drops a repeat within its duplicate window; the PubAck awaited before the
 // event leaves the outbox; a durable consumer with explicit acks.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Broker } from './broker.js';
+import { type Broker, BrokerUnavailable } from './broker.js';
 import { GREETED_SUBJECT } from './events.js';
 
 export const EVENTS_STREAM = 'EVENTS';
 
 /** How long one publish waits for its PubAck before the relay tries again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
+/** Between attempts at a first connection. */
+const RECONNECT_MS = 250;
 
 export class NatsBroker implements Broker {
   readonly name: string;
-  private readonly connection: Promise<NatsConnection>;
+  private nc?: NatsConnection;
   private stream?: Promise<unknown>;
+  private readonly closing = new AbortController();
+  private readonly connected: Promise<void>;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     this.name = `NATS JetStream at ${url}`;
-    // Connected in the background, and again after every outage: the greeting
-    // never waits for it, the relay does.
-    this.connection = connect({
-      servers: url,
-      name: 'greeter',
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
-    this.connection.catch(() => {});
+    this.connected = this.connectLoop();
+  }
+
+  /**
+   * Connects in the background, trying again until it can: the greeting
+   * never waits for it, and a publish before then fails at once. Once
+   * connected, the client reconnects by itself after every outage.
+   */
+  private async connectLoop(): Promise<void> {
+    while (!this.closing.signal.aborted) {
+      try {
+        const nc = await connect({ servers: this.url, name: 'greeter', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+        if (this.closing.signal.aborted) await nc.close();
+        else this.nc = nc;
+        return;
+      } catch {
+        await sleep(RECONNECT_MS, undefined, { signal: this.closing.signal }).catch(() => {});
+      }
+    }
   }
 
   /** The stream, made on first use; kept in the server's store across its restarts. */
   private async ready(): Promise<NatsConnection> {
-    const nc = await this.connection;
+    const nc = this.nc;
+    if (nc === undefined) throw new BrokerUnavailable(`not connected to ${this.url} yet`);
     this.stream ??= jetstreamManager(nc)
       .then((jsm) => jsm.streams.add({ name: EVENTS_STREAM, subjects: ['events.>'] }))
       .catch((err) => {
@@ -49,6 +65,7 @@ export class NatsBroker implements Broker {
   }
 
   async consume(group: string, handle: (body: Uint8Array) => Promise<void>): Promise<{ stop(): Promise<void> }> {
+    await this.connected;
     const nc = await this.ready();
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.add(EVENTS_STREAM, { durable_name: group, ack_policy: AckPolicy.Explicit, filter_subject: GREETED_SUBJECT });
@@ -74,8 +91,8 @@ export class NatsBroker implements Broker {
   }
 
   async close(): Promise<void> {
-    // A connection still waiting for its first server is closed once it has one; not waited for.
-    const nc = await Promise.race([this.connection, new Promise<undefined>((resolve) => setImmediate(resolve, undefined))]);
-    await nc?.drain().catch(() => nc.close());
+    this.closing.abort();
+    await this.connected;
+    await this.nc?.drain().catch(() => this.nc?.close());
   }
 }

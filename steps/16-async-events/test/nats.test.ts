@@ -9,7 +9,7 @@ import { sayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
-import { startLesson } from '@course/kit';
+import { freePort, startLesson, within } from '@course/kit';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -127,6 +127,17 @@ describe('events through NATS JetStream', () => {
     expect(analytics.handled).toBe(all.length);
     expect(greeter.outbox.length).toBe(0);
     expect(await messagesInStream(server.url)).toBe(all.length);
+  });
+
+  it('a Greeter whose broker never came answers, and stops with its events kept', async () => {
+    const dir = tempDir();
+    const outboxPath = join(dir, 'outbox.db');
+    const { greeter, client } = await greeterOn(`nats://127.0.0.1:${await freePort()}`, outboxPath);
+    for (const name of ['Ada', 'Bob']) await sayHello(client, name);
+    expect(await within(greeter.stop(), 15_000)).toBeUndefined();
+    const left = new Outbox({ path: outboxPath });
+    expect(left.length).toBe(2);
+    left.close();
   });
 
   it('a Greeter killed with SIGKILL with events in its outbox delivers them when it is started again', { timeout: 60_000 }, async () => {
