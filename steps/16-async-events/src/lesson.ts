@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
+import { startMetricsExporter } from '@course/08-prometheus-metrics';
 import type { LoggingGreeterOptions } from '@course/10-two-services';
 import { serveWithLogger, withBothServers } from '@course/10-two-services/lesson';
 import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
 import { lesson as previousLesson } from '@course/11-metadata-propagation/lesson';
-import { type Lesson, parsePositiveInt, row, type ServeContext } from '@course/kit';
+import { ConfigError, type Lesson, parsePositiveInt, row, type ServeContext, type ServerMode } from '@course/kit';
+import { Gauge, Registry } from 'prom-client';
 import { brokerFromEnv, InProcessBroker } from './broker.js';
 import { type Analytics, startAnalytics } from './consumer.js';
 import type { Greeted } from './events.js';
@@ -50,6 +52,50 @@ function serveWithEvents(context: ServeContext) {
   };
   return serveWithLogger(STEP_DIR, start)(context);
 }
+
+/** The step's `consumer` mode: the analytics consumer alone, on a real broker, its counts as metrics on --port. */
+const consumerMode: ServerMode = {
+  description: 'runs the analytics consumer alone, on EVENTS_BROKER or KAFKA_BROKERS; its metrics on --port',
+  defaultPort: 9468,
+  flags: { seen: { type: 'string', placeholder: 'FILE', description: 'where it keeps the ids it has handled (default: in memory)' } },
+  async serve({ host, port, flags }) {
+    const broker = await brokerFromEnv();
+    if (broker instanceof InProcessBroker) {
+      throw new ConfigError('the consumer needs a broker it can share: set EVENTS_BROKER=nats://host:port or KAFKA_BROKERS=host:port');
+    }
+    const analytics = await startAnalytics(broker, {
+      path: flags.seen === undefined ? undefined : String(flags.seen),
+      onEvent: (e) => row('event', describeEvent(e)),
+    });
+    const registry = new Registry();
+    new Gauge({
+      name: 'analytics_events_handled',
+      help: 'Greeted events handled, each once.',
+      registers: [registry],
+      collect() {
+        this.set(analytics.handled);
+      },
+    });
+    new Gauge({
+      name: 'analytics_event_duplicates',
+      help: 'Deliveries of an event already handled.',
+      registers: [registry],
+      collect() {
+        this.set(analytics.duplicates);
+      },
+    });
+    const exporter = await startMetricsExporter(registry, { host, port });
+    row('consumer', `${broker.name}, group analytics; metrics on ${exporter.url}`);
+    return {
+      address: `${host}:${exporter.port}`,
+      async stop() {
+        await analytics.stop();
+        await broker.close();
+        await exporter.stop();
+      },
+    };
+  },
+};
 
 export const lesson: Lesson = {
   ...previousLesson,
@@ -122,4 +168,5 @@ export const lesson: Lesson = {
     }
   },
   serve: serveWithEvents,
+  servers: { ...previousLesson.servers, consumer: consumerMode },
 };

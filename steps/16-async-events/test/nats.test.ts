@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { sayHello } from '@course/01-unary';
 import { createLogger } from '@course/04-interceptors';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
-import { startLoggerServer } from '@course/11-metadata-propagation';
-import { freePort, startLesson, within } from '@course/kit';
+import { sayHelloWithIds, startLoggerServer } from '@course/11-metadata-propagation';
+import { freePort, printed, startLesson, within } from '@course/kit';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -127,6 +127,23 @@ describe('events through NATS JetStream', () => {
     expect(analytics.handled).toBe(all.length);
     expect(greeter.outbox.length).toBe(0);
     expect(await messagesInStream(server.url)).toBe(all.length);
+  });
+
+  it('the consumer mode, a process of its own, handles what the Greeter publishes and stops with exit 0', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const server = await nats(join(dir, 'nats'));
+    const consumer = startLesson(STEP_DIR, ['consumer', '--port', '0'], { env: { EVENTS_BROKER: server.url } });
+    stops.push(async () => {
+      consumer.child.kill('SIGTERM');
+      await consumer.exited;
+    });
+    await consumer.listeningAs('consumer');
+    const { client } = await greeterOn(server.url, join(dir, 'outbox.db'));
+    await sayHelloWithIds(client, 'Ada', { userId: 'u-42', requestId: 'req-1' });
+    const [line] = await printed(consumer, /^\s*event\s+Greeted .*$/m);
+    expect(line).toMatch(/Greeted "Ada", user u-42, request req-1, id [0-9a-f]{8}/);
+    consumer.child.kill('SIGTERM');
+    expect((await consumer.exited).code).toBe(0);
   });
 
   it('a Greeter whose broker never came answers, and stops with its events kept', async () => {
