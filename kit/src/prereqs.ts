@@ -54,6 +54,12 @@ export const TOOLS: readonly Tool[] = [
     debian: 'docker-compose',
     usedBy: 'lesson 15 (validates docker-compose.yml; no Docker daemon needed)',
   },
+  {
+    name: 'nats-server',
+    probe: ['nats-server', '--version'],
+    debian: 'nats-server',
+    usedBy: 'lesson 16 (JetStream: outage and crash tests)',
+  },
 ];
 
 export function missingTools(tools: readonly Tool[] = TOOLS): Tool[] {
