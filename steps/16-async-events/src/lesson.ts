@@ -11,6 +11,7 @@ import { startMetricsExporter } from '@course/08-prometheus-metrics';
 import type { LoggingGreeterOptions } from '@course/10-two-services';
 import { serveWithLogger, withBothServers } from '@course/10-two-services/lesson';
 import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
+import { lesson as propagationLesson } from '@course/11-metadata-propagation/lesson';
 import { lesson as previousLesson } from '@course/15-dashboards/lesson';
 import { ConfigError, type Lesson, parsePositiveInt, row, type ServeContext, type ServerMode } from '@course/kit';
 import { Gauge, Registry } from 'prom-client';
@@ -105,6 +106,8 @@ export const lesson: Lesson = {
   flags: {
     ...previousLesson.flags,
     demo: {},
+    // Lesson 11's client, which sends the user and request ids that a Greeted event records.
+    client: propagationLesson.flags?.client ?? {},
     serve: {
       ...previousLesson.flags?.serve,
       outbox: {
@@ -169,5 +172,6 @@ export const lesson: Lesson = {
     }
   },
   serve: serveWithEvents,
+  client: propagationLesson.client,
   servers: { ...previousLesson.servers, consumer: consumerMode },
 };
