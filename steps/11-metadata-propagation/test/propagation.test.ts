@@ -1,5 +1,6 @@
 // The ids through a real Greeter and a real Logger: they travel both hops and
-// are kept, a request id is made up when missing and always answered with,
+// are kept, a request id is made up when missing and always answered with
+// (in the trailers when a call fails before any response),
 // only the allow-list travels, the Greeter's own token goes to the Logger,
 // and each call keeps its own ids however many run at once.
 import { on } from 'node:events';
@@ -85,17 +86,22 @@ describe('x-user-id and x-request-id', () => {
     }
   });
 
-  it('answer with the request id in the response headers when the call fails too', async () => {
+  it('answer with the request id in the response headers of a call that works', async () => {
+    const { client } = await setup();
+    expect(await sayHelloWithIds(client, 'Ada', { requestId: 'req-ok' })).toMatchObject({ requestId: 'req-ok', requestIdIn: 'headers' });
+  });
+
+  it('answer with the request id in the trailers of a call that fails before any response: no headers are forced', async () => {
     const { client, greeter } = await setup();
     const invalid = await sayHelloWithIds(client, '', { requestId: 'req-invalid' });
-    expect(invalid).toMatchObject({ error: { code: grpc.status.INVALID_ARGUMENT }, requestId: 'req-invalid' });
+    expect(invalid).toMatchObject({ error: { code: grpc.status.INVALID_ARGUMENT }, requestId: 'req-invalid', requestIdIn: 'trailers' });
     // Refused by auth, before any handler: the id is still there.
     const stranger = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token: 'not-the-token' });
     stops.push(() => stranger.close());
     const refused = await sayHelloWithIds(stranger, 'Eve', { requestId: 'req-refused' });
-    expect(refused).toMatchObject({ error: { code: grpc.status.UNAUTHENTICATED }, requestId: 'req-refused' });
+    expect(refused).toMatchObject({ error: { code: grpc.status.UNAUTHENTICATED }, requestId: 'req-refused', requestIdIn: 'trailers' });
     const madeUp = await sayHelloWithIds(stranger, 'Eve');
-    expect(madeUp.requestId).toMatch(UUID);
+    expect(madeUp).toMatchObject({ requestId: expect.stringMatching(UUID), requestIdIn: 'trailers' });
   });
 
   it('stay with their own call, however many calls run at once', async () => {
