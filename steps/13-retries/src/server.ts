@@ -125,7 +125,11 @@ export async function startRetryServer({ failFirst = 0, ...options }: RetryServe
   // Lesson 10's SayHello needs the channel to the Logger, which the server makes as it starts: taken on the first call.
   let sayHello: GreeterHandlers['SayHello'] | undefined;
   const logged: GreeterHandlers['SayHello'] = (call, callback) => {
-    sayHello ??= sayHelloAndLog(handle.loggerClient, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS);
+    sayHello ??= sayHelloAndLog(
+      (entry, callOptions, done) => handle.loggerClient.Log(entry, callOptions, done),
+      logger,
+      options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS,
+    );
     sayHello(call, callback);
   };
   const handle = await startBackend({
