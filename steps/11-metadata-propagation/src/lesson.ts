@@ -44,10 +44,13 @@ export function headerRecorder(record: (path: string, metadata: grpc.Metadata) =
     });
 }
 
-/** An answer as a row: how the call ended, and the request id its headers carried. */
-function describeAnswer({ reply, error, requestId }: Answer): string {
-  return `${reply ? `${codeName('OK', 'OK')}  ${reply.message}` : outcome(error)};  x-request-id ${requestId}`;
+/** An answer as a row: how the call ended, and the request id its headers (or trailers) carried. */
+function describeAnswer({ reply, error, requestId, requestIdIn }: Answer): string {
+  return `${reply ? `${codeName('OK', 'OK')}  ${reply.message}` : outcome(error)};  x-request-id ${requestId}${requestIdIn === 'trailers' ? ' (trailers)' : ''}`;
 }
+
+/** Where an answer's request id came: a failed call's, from the trailers of a status sent alone. */
+const whence = ({ requestIdIn }: Answer) => (requestIdIn === 'trailers' ? 'the trailers' : 'the response headers');
 
 /** Headers by name, with which token an authorization header carries, never the token itself. */
 function describeHeaders(metadata: grpc.Metadata, tokens: Record<string, string>): string {
@@ -131,10 +134,10 @@ export const lesson: Lesson = {
     const client = createGreeterClient(target, { ca, client: cert, token: tokenFromEnv() });
     try {
       const ids = { userId: flags.user as string | undefined, requestId: flags['request-id'] as string | undefined };
-      const { reply, error, requestId } = await sayHelloWithIds(client, String(flags.name), ids);
-      if (requestId !== undefined) row('request', `${requestId} (x-request-id, from the response headers)`);
-      if (error) throw error;
-      row('SayHello', reply?.message ?? '');
+      const answer = await sayHelloWithIds(client, String(flags.name), ids);
+      if (answer.requestId !== undefined) row('request', `${answer.requestId} (x-request-id, from ${whence(answer)})`);
+      if (answer.error) throw answer.error;
+      row('SayHello', answer.reply?.message ?? '');
     } finally {
       client.close();
     }

@@ -1,7 +1,7 @@
 // Metadata that travels, and only what should: a server interceptor keeps the
 // allow-listed headers of each incoming call in AsyncLocalStorage (making up
 // a request id when there is none, and answering with it in the response
-// headers), and a client interceptor puts them on each call made meanwhile.
+// headers, or the trailers), and a client interceptor puts them on each call made meanwhile.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -46,11 +46,27 @@ function pick(metadata: grpc.Metadata): Forwarded {
   return headers as Forwarded;
 }
 
+/** The status a server interceptor sends (grpc-js does not export its name, PartialStatusObject). */
+type SentStatus = Parameters<grpc.ServerInterceptingCallInterface['sendStatus']>[0];
+
+/**
+ * A status's trailers with `key: value` added, for a status that goes out
+ * alone ("trailers-only": no response headers before it). A copy: the
+ * handler's metadata may be shared between calls.
+ */
+export function withTrailer(status: SentStatus, key: string, value: string): SentStatus {
+  const metadata = status.metadata?.clone() ?? new grpc.Metadata();
+  metadata.set(key, value);
+  return { ...status, metadata };
+}
+
 /**
  * The server side. Placed before auth, so that a refused call also answers
- * with its request id. The id goes in the response headers, which a failed
- * call may never send on its own (grpc-js answers it "trailers-only"): so
- * before a status, the headers are sent first when they have not been.
+ * with its request id. The id goes in the response headers; a call that
+ * fails before it sends any is answered "trailers-only" by grpc-js, the
+ * status alone, and then the id goes in its trailers. Sending headers
+ * first instead would commit the call: a client's retry policy retries
+ * nothing after response headers.
  */
 export function propagationInterceptor(): grpc.ServerInterceptor {
   return (_method, call) => {
@@ -83,8 +99,7 @@ export function propagationInterceptor(): grpc.ServerInterceptor {
         next(withId(metadata));
       },
       sendStatus(status, next) {
-        if (!headersSent && headers) call.sendMetadata(withId(new grpc.Metadata()));
-        next(status);
+        next(!headersSent && headers ? withTrailer(status, REQUEST_ID, headers[REQUEST_ID]) : status);
       },
     });
   };

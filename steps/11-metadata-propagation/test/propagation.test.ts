@@ -1,5 +1,6 @@
 // The ids through a real Greeter and a real Logger: they travel both hops and
-// are kept, a request id is made up when missing and always answered with,
+// are kept, a request id is made up when missing and always answered with
+// (in the trailers when a call fails before any response),
 // only the allow-list travels, the Greeter's own token goes to the Logger,
 // and each call keeps its own ids however many run at once.
 import { on } from 'node:events';
@@ -10,9 +11,10 @@ import { metadataInterceptor } from '@course/05-metadata-auth';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { createLoggerClient, listEntries } from '@course/10-two-services';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
+import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { forwardingInterceptor, logFields, sayHelloWithIds, startGreeterServer, startLoggerServer } from '../src/index.js';
+import { forwardingInterceptor, logFields, REQUEST_ID, sayHelloWithIds, startGreeterServer, startLoggerServer } from '../src/index.js';
 import { headerRecorder } from '../src/lesson.js';
 
 const TOKEN = 'propagation-greeter-token';
@@ -27,7 +29,7 @@ afterEach(async () => {
 });
 
 /** A Logger and a Greeter in front of it; the metadata each Log call arrives with; the Greeter's log lines. */
-async function setup() {
+async function setup(handlers?: Partial<GreeterHandlers>) {
   const atLogger: grpc.Metadata[] = [];
   const logger = await startLoggerServer({
     certs,
@@ -46,6 +48,7 @@ async function setup() {
     graceMs: 1_000,
     metricsAddress: ANY_PORT,
     logger: createLogger({ level: 'info', pretty: false, destination: lines, mixin: logFields }),
+    handlers,
   });
   const client = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token: TOKEN });
   stops.push(
@@ -85,17 +88,36 @@ describe('x-user-id and x-request-id', () => {
     }
   });
 
-  it('answer with the request id in the response headers when the call fails too', async () => {
+  it('answer with the request id in the response headers of a call that works', async () => {
+    const { client } = await setup();
+    expect(await sayHelloWithIds(client, 'Ada', { requestId: 'req-ok' })).toMatchObject({ requestId: 'req-ok', requestIdIn: 'headers' });
+  });
+
+  it('answer with the request id in the trailers of a call that fails before any response: no headers are forced', async () => {
     const { client, greeter } = await setup();
     const invalid = await sayHelloWithIds(client, '', { requestId: 'req-invalid' });
-    expect(invalid).toMatchObject({ error: { code: grpc.status.INVALID_ARGUMENT }, requestId: 'req-invalid' });
+    expect(invalid).toMatchObject({ error: { code: grpc.status.INVALID_ARGUMENT }, requestId: 'req-invalid', requestIdIn: 'trailers' });
     // Refused by auth, before any handler: the id is still there.
     const stranger = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token: 'not-the-token' });
     stops.push(() => stranger.close());
     const refused = await sayHelloWithIds(stranger, 'Eve', { requestId: 'req-refused' });
-    expect(refused).toMatchObject({ error: { code: grpc.status.UNAUTHENTICATED }, requestId: 'req-refused' });
+    expect(refused).toMatchObject({ error: { code: grpc.status.UNAUTHENTICATED }, requestId: 'req-refused', requestIdIn: 'trailers' });
     const madeUp = await sayHelloWithIds(stranger, 'Eve');
-    expect(madeUp.requestId).toMatch(UUID);
+    expect(madeUp).toMatchObject({ requestId: expect.stringMatching(UUID), requestIdIn: 'trailers' });
+  });
+
+  it('go in a copy of a handler’s trailers: one Metadata shared by its failures keeps no call’s id', async () => {
+    const shared = new grpc.Metadata();
+    shared.set('x-reason', 'maintenance');
+    const { client } = await setup({
+      SayHello: (_call, callback) => callback({ code: grpc.status.UNAVAILABLE, details: 'down', metadata: shared }),
+    });
+    const answers = await Promise.all(['req-a', 'req-b'].map((requestId) => sayHelloWithIds(client, 'Ada', { requestId })));
+    expect(answers.map((a) => [a.requestId, a.requestIdIn, a.error?.metadata.get('x-reason')[0]])).toEqual([
+      ['req-a', 'trailers', 'maintenance'],
+      ['req-b', 'trailers', 'maintenance'],
+    ]);
+    expect(shared.get(REQUEST_ID)).toEqual([]);
   });
 
   it('stay with their own call, however many calls run at once', async () => {

@@ -2,26 +2,26 @@
 // `x-backend` header on every answer, so a client can see where the
 // balancer sent each call.
 import type { LoggingGreeterHandle, LoggingGreeterOptions } from '@course/10-two-services';
-import { startGreeterServer } from '@course/11-metadata-propagation';
+import { startGreeterServer, withTrailer } from '@course/11-metadata-propagation';
 import * as grpc from '@grpc/grpc-js';
 
 export const BACKEND_HEADER = 'x-backend';
 
-/** Adds `x-backend: id` to the response headers, sent first if a status would otherwise go out alone. */
+/**
+ * Adds `x-backend: id` to the response headers, or to the trailers of a
+ * status that goes out alone: never headers of its own, which would commit
+ * the call and so stop a client's retry policy (lesson 13).
+ */
 export function backendIdInterceptor(id: string): grpc.ServerInterceptor {
   return (_method, call) => {
     let headersSent = false;
-    const withId = (metadata: grpc.Metadata) => {
-      headersSent = true;
-      metadata.set(BACKEND_HEADER, id);
-      return metadata;
-    };
     return new grpc.ServerInterceptingCall(call, {
-      sendMetadata: (metadata, next) => next(withId(metadata)),
-      sendStatus(status, next) {
-        if (!headersSent) call.sendMetadata(withId(new grpc.Metadata()));
-        next(status);
+      sendMetadata(metadata, next) {
+        headersSent = true;
+        metadata.set(BACKEND_HEADER, id);
+        next(metadata);
       },
+      sendStatus: (status, next) => next(headersSent ? status : withTrailer(status, BACKEND_HEADER, id)),
     });
   };
 }

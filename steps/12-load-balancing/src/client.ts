@@ -48,7 +48,7 @@ export function createBalancedClient(target: string, balancing: BalancingOptions
 }
 
 export interface Answer {
-  /** The `x-backend` of the response headers; undefined when none came (the call never reached one). */
+  /** The `x-backend` of the response headers, or of the trailers when none came; undefined when the call never reached a backend. */
   backend?: string;
   error?: grpc.ServiceError;
   ms: number;
@@ -58,13 +58,15 @@ export interface Answer {
 export function sayHelloFrom(client: GreeterClient, name: string, deadlineMs = DEFAULT_DEADLINE_MS): Promise<Answer> {
   const started = performance.now();
   return new Promise((resolve) => {
-    let backend: string | undefined;
-    const call = client.SayHello({ name }, { deadline: deadlineIn(deadlineMs) }, (error) =>
-      resolve({ backend, error: error ?? undefined, ms: performance.now() - started }),
-    );
+    let headers: grpc.Metadata | undefined;
+    const call = client.SayHello({ name }, { deadline: deadlineIn(deadlineMs) }, (error) => {
+      // A status sent alone ("trailers-only") carries it in the trailers: the error's metadata.
+      const [backend] = (headers ?? error?.metadata)?.get(BACKEND_HEADER) ?? [];
+      resolve({ backend: backend as string | undefined, error: error ?? undefined, ms: performance.now() - started });
+    });
     // The headers arrive before the status: set by the time the callback runs.
-    call.on('metadata', (headers: grpc.Metadata) => {
-      backend = headers.get(BACKEND_HEADER)[0] as string | undefined;
+    call.on('metadata', (received: grpc.Metadata) => {
+      headers = received;
     });
   });
 }

@@ -6,6 +6,7 @@ import { createLogger } from '@course/04-interceptors';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { startLesson } from '@course/kit';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BackendHandle,
@@ -132,5 +133,42 @@ describe('a DNS name with three addresses', () => {
     }).exited;
     expect(code).toBe(0);
     expect(stdout).toMatch(/spread\s+round_robin, 3 calls → b\d 3/);
+  });
+});
+
+describe('a backend whose handler fails a call', () => {
+  it('names itself in the trailers of a status sent alone, and its UNAVAILABLE is retried: trailers do not commit a call', async () => {
+    // Fails every other attempt that reaches it: the first of each call, when nothing else calls it.
+    let handled = 0;
+    const flaky = await startBackend({
+      ...quiet,
+      id: 'b9',
+      port: 0,
+      loggerTarget: `localhost:${logger.port}`,
+      handlers: {
+        SayHello: (call, callback) =>
+          ++handled % 2 === 1
+            ? callback({ code: grpc.status.UNAVAILABLE, details: 'down for a moment' })
+            : callback(null, { message: `Hello, ${call.request.name}!` }),
+      },
+    });
+    const options = { ca: certs.ca, token: TOKEN };
+    const plain = createBalancedClient(`localhost:${flaky.port}`, { policy: 'round_robin' }, options);
+    const retrying = createBalancedClient(`localhost:${flaky.port}`, { policy: 'round_robin', retry: true }, options);
+    try {
+      const failed = await sayHelloFrom(plain, 'Ada');
+      expect(failed.error?.code).toBe(grpc.status.UNAVAILABLE);
+      expect(failed.backend).toBe('b9');
+      expect(handled).toBe(1);
+      // The next attempt is the second: it passes. Then a call of its own, failed once and retried.
+      expect((await sayHelloFrom(plain, 'Ada')).error).toBeUndefined();
+      const retried = await sayHelloFrom(retrying, 'Bob');
+      expect(retried).toMatchObject({ error: undefined, backend: 'b9' });
+      expect(handled).toBe(4);
+    } finally {
+      plain.close();
+      retrying.close();
+      await flaky.stop();
+    }
   });
 });

@@ -2,15 +2,9 @@
 // of each call with UNAVAILABLE, and refusing at once work it cannot finish
 // before the caller's deadline; it counts both, so a test can see every attempt.
 import { createLogger } from '@course/04-interceptors';
-import {
-  DEFAULT_LOG_BUDGET_MS,
-  type LoggingGreeterHandle,
-  msLeft,
-  sayHelloAndLog,
-  startGreeterServer as startLoggingGreeter,
-} from '@course/10-two-services';
-import { forwardingInterceptor, logFields, propagationInterceptor, REQUEST_ID } from '@course/11-metadata-propagation';
-import { type BackendHandle, type BackendOptions, backendIdInterceptor } from '@course/12-load-balancing';
+import { DEFAULT_LOG_BUDGET_MS, msLeft, sayHelloAndLog } from '@course/10-two-services';
+import { logFields, REQUEST_ID } from '@course/11-metadata-propagation';
+import { type BackendHandle, type BackendOptions, startBackend } from '@course/12-load-balancing';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 
@@ -120,13 +114,11 @@ export interface RetryServerHandle extends BackendHandle {
 }
 
 /**
- * Lesson 12's backend, flaky and deadline-aware. Built from lesson 10's
- * Greeter with lesson 11's and 12's interceptors rather than from lesson 12's
- * startBackend, for one reason: the flaky interceptor must come before them.
- * They send response headers ahead of any status (for the ids they add), and
- * a response header commits a call: grpc-js retries nothing after it.
+ * Lesson 12's backend, flaky and deadline-aware. The flaky interceptor goes
+ * after lesson 11's and 12's (they add their ids to the trailers of its
+ * failures), and before auth (lesson 05 puts it last).
  */
-export async function startRetryServer({ failFirst = 0, id, ...options }: RetryServerOptions): Promise<RetryServerHandle> {
+export async function startRetryServer({ failFirst = 0, ...options }: RetryServerOptions): Promise<RetryServerHandle> {
   const attempts = newAttempts(failFirst);
   // The Greeter's own logger, shared with the SayHello it wraps (lesson 11 makes the same one when none is given).
   const logger = options.logger ?? createLogger({ mixin: logFields });
@@ -140,21 +132,12 @@ export async function startRetryServer({ failFirst = 0, id, ...options }: RetryS
     );
     sayHello(call, callback);
   };
-  const handle: LoggingGreeterHandle = await startLoggingGreeter({
+  const handle = await startBackend({
     ...options,
     logger,
-    loggerInterceptors: [...(options.loggerInterceptors ?? []), forwardingInterceptor()],
     handlers: { SayHello: withDeadlineAwareWork(logged, attempts), ...options.handlers },
-    // After logging and metrics (lessons 04, 08: failed attempts are logged and counted), and before auth (lesson 05 puts it last).
-    serverOptions: {
-      ...options.serverOptions,
-      interceptors: [
-        flakyInterceptor(attempts),
-        propagationInterceptor(),
-        backendIdInterceptor(id),
-        ...(options.serverOptions?.interceptors ?? []),
-      ],
-    },
+    // After logging and metrics too (lessons 04, 08): failed attempts are logged and counted.
+    serverOptions: { ...options.serverOptions, interceptors: [flakyInterceptor(attempts), ...(options.serverOptions?.interceptors ?? [])] },
   });
-  return { ...handle, id, attempts };
+  return { ...handle, attempts };
 }

@@ -57,16 +57,18 @@ describe('what is not retried', () => {
     expect(server.attempts.byPrevious).toEqual({ 0: 1, 1: 1 });
   });
 
-  it('a status after response headers: lesson 12’s backend sends them first (its ids), and that commits the call', async () => {
-    let handled = 0;
+  it('a status after response headers: a handler that sends them first commits the call to that attempt', async () => {
+    const handled = { alone: 0, afterHeaders: 0 };
     const backend = await startBackend({
       ...quiet,
       id: 'b1',
       port: 0,
       loggerTarget: `localhost:${logger.port}`,
       handlers: {
-        SayHello: (_call, callback) => {
-          handled++;
+        SayHello: (call, callback) => {
+          const headersFirst = call.request.name === 'headers first';
+          handled[headersFirst ? 'afterHeaders' : 'alone']++;
+          if (headersFirst) call.sendMetadata(new grpc.Metadata());
           callback({ code: grpc.status.UNAVAILABLE, details: 'down' });
         },
       },
@@ -78,8 +80,11 @@ describe('what is not retried', () => {
       { ca: certs.ca, token: TOKEN },
     );
     stops.push(() => client.close());
-    expect(await sayHelloAttempted(client, 'Ada')).toMatchObject({ code: grpc.status.UNAVAILABLE, attempts: 1 });
-    expect(handled).toBe(1);
+    // The same status sent alone, behind the same interceptors (lesson 11's and 12's ids go in its trailers): retried.
+    expect(await sayHelloAttempted(client, 'Ada')).toMatchObject({ code: grpc.status.UNAVAILABLE, attempts: 4 });
+    expect(handled.alone).toBe(4);
+    expect(await sayHelloAttempted(client, 'headers first')).toMatchObject({ code: grpc.status.UNAVAILABLE, attempts: 1 });
+    expect(handled.afterHeaders).toBe(1);
   });
 });
 
