@@ -10,7 +10,7 @@ import { courseCertificates } from '@course/06-tls';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { loggerMode, serveWithLogger } from '@course/10-two-services/lesson';
 import { startLoggerServer } from '@course/11-metadata-propagation';
-import { lesson as previousLesson } from '@course/12-load-balancing/lesson';
+import { lesson as previousLesson } from '@course/13-retries/lesson';
 import { freePort, type Lesson, type ModeProcess, row, type ServerMode, startMode, UsageError } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import { type BreakerSettings, type BreakerState, DEFAULT_BREAKER, type LogBreaker, STATE_VALUES, stateOf } from './breaker.js';
@@ -102,8 +102,8 @@ export const lesson: Lesson = {
   summary: 'An opossum breaker around the Log call: a slow, then stopped Logger opens it, it fails fast, probes half-open and closes.',
   flags: {
     ...previousLesson.flags,
-    // One Greeter and its Logger: lesson 12's --backends and --id are not this lesson's.
-    serve: Object.fromEntries(Object.entries(previousLesson.flags?.serve ?? {}).filter(([name]) => name !== 'backends' && name !== 'id')),
+    // One Greeter and its Logger, not flaky: lesson 12's --id and lesson 13's --fail-first are not this lesson's.
+    serve: Object.fromEntries(Object.entries(previousLesson.flags?.serve ?? {}).filter(([name]) => name !== 'id' && name !== 'fail-first')),
   },
   async demo() {
     const certs = await courseCertificates();

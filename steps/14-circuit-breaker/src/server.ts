@@ -1,17 +1,17 @@
 // The Greeter of the lessons before, its Log call now behind a circuit
 // breaker whose state is served with the Greeter's other series.
 import { processRegistry } from '@course/08-prometheus-metrics';
-// The one import of the step before: what this lesson wraps.
-import { type BackendHandle, type BackendOptions, startBackend as startPreviousGreeter } from '@course/12-load-balancing';
+// The one import of the step before: what this lesson wraps (lesson 13's Greeter, not flaky unless asked).
+import { type RetryServerHandle, type RetryServerOptions, startRetryServer as startPreviousGreeter } from '@course/13-retries';
 import { DEFAULT_BREAKER, type LogBreaker, type LogBreakerOptions, logBreaker } from './breaker.js';
 
-export interface BreakerGreeterOptions extends Omit<BackendOptions, 'id'> {
+export interface BreakerGreeterOptions extends Omit<RetryServerOptions, 'id'> {
   /** What it answers in `x-backend` (lesson 12). Default `b1`. */
   id?: string;
   breaker?: Omit<LogBreakerOptions, 'registry' | 'logger'>;
 }
 
-export interface BreakerGreeterHandle extends BackendHandle {
+export interface BreakerGreeterHandle extends RetryServerHandle {
   breaker: LogBreaker;
 }
 
