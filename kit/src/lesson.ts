@@ -50,6 +50,17 @@ export interface ServerMode {
   serve(context: ServeContext): Promise<Serving>;
 }
 
+/**
+ * A one-shot action of the step that is neither a server nor the client
+ * (lesson 17: `pnpm step 17 canary --weight 50` changes a running proxy's weights).
+ */
+export interface Command {
+  /** One line for the usage text. */
+  description: string;
+  flags?: Record<string, Flag>;
+  run(flags: Flags): Promise<void>;
+}
+
 export interface Lesson {
   /** "01" */
   step: string;
@@ -67,6 +78,8 @@ export interface Lesson {
   client(context: ClientContext): Promise<void>;
   /** The step's other servers, by mode name (lesson 10: `logger`). */
   servers?: Record<string, ServerMode>;
+  /** The step's one-shot commands, by mode name (lesson 17: `canary`). */
+  commands?: Record<string, Command>;
 }
 
 /** Ports and hosts the standard flags default to. */
@@ -101,6 +114,8 @@ export class ConfigError extends Error {
 }
 
 function flagsOf(lesson: Lesson, mode: string): Record<string, Flag> {
+  const command = lesson.commands?.[mode];
+  if (command) return { ...command.flags };
   const other = lesson.servers?.[mode];
   if (other) {
     const { port, host } = STANDARD_FLAGS.serve as Record<'port' | 'host', Flag>;
@@ -113,11 +128,16 @@ function flagsOf(lesson: Lesson, mode: string): Record<string, Flag> {
   return flags;
 }
 
+/** Every mode a lesson takes: the standard ones, its other servers, its commands. */
+function modesOf(lesson: Lesson): string[] {
+  return ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {}), ...Object.keys(lesson.commands ?? {})];
+}
+
 export function usage(lesson: Lesson): string {
-  const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})];
+  const modes = modesOf(lesson);
   const lines = [`usage: pnpm step ${lesson.step} [${modes.join('|')}] [flags]`, ''];
   for (const mode of modes) {
-    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description}`);
+    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description ?? lesson.commands?.[mode]?.description}`);
     for (const [name, flag] of Object.entries(flagsOf(lesson, mode))) {
       const spelled = `--${name}${flag.type === 'string' ? ` <${flag.placeholder ?? 'value'}>` : ''}`;
       lines.push(`    ${spelled.padEnd(22)} ${flag.description}`);
@@ -161,7 +181,12 @@ export function parsePort(text: string, source: string): number {
 /** Parses `[mode] [flags]` for a lesson; throws UsageError on anything unknown. */
 export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string; values: Flags; help: boolean } {
   const [first = ''] = argv;
-  const named = first === 'serve' || first === 'client' || first === 'demo' || Object.hasOwn(lesson.servers ?? {}, first);
+  const named =
+    first === 'serve' ||
+    first === 'client' ||
+    first === 'demo' ||
+    Object.hasOwn(lesson.servers ?? {}, first) ||
+    Object.hasOwn(lesson.commands ?? {}, first);
   const mode = named ? first : 'demo';
   const rest = first === mode ? argv.slice(1) : argv;
   if (rest.includes('--help') || rest.includes('-h')) return { mode, values: {}, help: true };
@@ -175,7 +200,7 @@ export function parseInvocation(lesson: Lesson, argv: string[]): { mode: string;
   try {
     const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, declared), options, strict: true, allowPositionals: true });
     if (positionals.length > 0) {
-      const modes = ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {})].join(', ');
+      const modes = modesOf(lesson).join(', ');
       throw new UsageError(`unexpected argument '${positionals[0]}' (modes are ${modes})`);
     }
     // grpc-js throws "Could not parse target name" (with a stack) for an empty target.
@@ -289,6 +314,8 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
             ? parsePort(process.env.PORT, 'PORT')
             : DEFAULT_PORT;
       await runServer('server', () => lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values }));
+    } else if (lesson.commands?.[mode]) {
+      await lesson.commands[mode].run(values);
     } else {
       // Another of the step's servers: it reads --port only (PORT is the main server's).
       const other = lesson.servers?.[mode] as ServerMode;
