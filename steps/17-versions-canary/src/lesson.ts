@@ -126,7 +126,7 @@ const serveCanary: Lesson['serve'] = async ({ host, port, flags }) => {
       metricsAddress: { host: metrics.host, port: metrics.port === 0 ? await freePort(metrics.host) : metrics.port },
     });
     stops.push(() => proxy.stop());
-    row('proxy', `haproxy, metrics on ${proxy.metricsUrl}, runtime API on ${proxy.socket}`);
+    row('proxy', `haproxy pid ${proxy.pid}, metrics on ${proxy.metricsUrl}, runtime API on ${proxy.socket}`);
     row('proxy', `greeter.v2 → canary; greeter.v1 → stable ${100 - weight}, canary ${weight}`);
     return { address: proxy.address, stop: () => stopAll(stops) };
   } catch (err) {

@@ -110,7 +110,15 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     metricsPort: metricsAddress.port,
   });
   writeFileSync(join(dir, 'haproxy.cfg'), config);
-  const child: ChildProcess = spawn('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C (which HAProxy takes as "stop now") reaches only
+    // us, and we stop it first and softly, before the deployments behind it drain.
+    detached: true,
+  });
+  // However this process ends, HAProxy does not run on alone.
+  const orphanGuard = () => child.kill('SIGTERM');
+  process.once('exit', orphanGuard);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const read = (chunk: Buffer) => {
@@ -125,6 +133,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     );
   });
   const exited = once(child, 'exit').then(([code]) => {
+    process.off('exit', orphanGuard);
     rmSync(dir, { recursive: true, force: true });
     rmSync(socket, { force: true });
     return code as number | null;
