@@ -38,6 +38,8 @@ export const TOOLS: readonly Tool[] = [
     usedBy: 'the interop check (stubs compiled from proto/)',
   },
   { name: 'h2load', probe: ['h2load', '--version'], debian: 'nghttp2-client', usedBy: 'pnpm bench' },
+  { name: 'haproxy', probe: ['haproxy', '-v'], debian: 'haproxy', usedBy: 'lesson 17 (the proxy in front of stable and canary)' },
+  { name: 'socat', probe: ['socat', '-V'], debian: 'socat', usedBy: "lesson 17's README (HAProxy's runtime API by hand)" },
 ];
 
 export function missingTools(tools: readonly Tool[] = TOOLS): Tool[] {
