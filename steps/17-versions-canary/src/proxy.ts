@@ -1,27 +1,45 @@
-// HAProxy in front of the two deployments: its config made from the step's
-// template, the process started and stopped softly, and its runtime API (a
+// HAProxy in front of the two deployments: the step's haproxy.cfg with its
+// values in the environment, the process started and stopped softly, and its runtime API (a
 // unix socket) spoken from Node to change the canary's weight while it runs.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Certificates } from '@course/kit/certs';
 
-export const TEMPLATE = new URL('../haproxy.cfg.template', import.meta.url);
+/** The proxy's config: the same file docker-compose.yml runs, its values from the environment. */
+export const CONFIG = fileURLToPath(new URL('../haproxy.cfg', import.meta.url));
 
 /** Is HAProxy there to run, on this PATH? */
 export function haproxyOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
   return spawnSync('haproxy', ['-v'], { env, stdio: 'ignore' }).status === 0;
 }
 
-/** The template with every `{{name}}` filled in; a name the values lack is a bug in the caller. */
-export function renderConfig(values: Record<string, string | number>, template = readFileSync(TEMPLATE, 'utf8')): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    if (!(name in values)) throw new Error(`haproxy.cfg.template needs {{${name}}}`);
-    return String(values[name]);
-  });
+/** What haproxy.cfg reads from its environment. */
+export function configEnv(values: {
+  socket: string;
+  address: string;
+  serverPem: string;
+  ca: string;
+  stable: string;
+  canary: string;
+  canaryWeight: number;
+  metrics: string;
+}): NodeJS.ProcessEnv {
+  return {
+    RUNTIME_SOCKET: values.socket,
+    PROXY_ADDRESS: values.address,
+    SERVER_PEM: values.serverPem,
+    CA_FILE: values.ca,
+    STABLE: values.stable,
+    CANARY: values.canary,
+    STABLE_WEIGHT: String(100 - values.canaryWeight),
+    CANARY_WEIGHT: String(values.canaryWeight),
+    METRICS_ADDRESS: values.metrics,
+  };
 }
 
 /** Where the runtime API of the proxy on this port listens: `canary --port P` finds it there. */
@@ -96,21 +114,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const serverPem = join(dir, 'server.pem');
   writeFileSync(serverPem, Buffer.concat([certs.server.cert, Buffer.from('\n'), certs.server.key]), { mode: 0o600 });
   writeFileSync(join(dir, 'ca.crt'), certs.ca);
-  const config = renderConfig({
+  const env = configEnv({
     socket,
-    host,
-    port,
+    address: `${host}:${port}`,
     serverPem,
     ca: join(dir, 'ca.crt'),
     stable: options.stable,
     canary: options.canary,
-    stableWeight: 100 - options.canaryWeight,
     canaryWeight: options.canaryWeight,
-    metricsHost: metricsAddress.host,
-    metricsPort: metricsAddress.port,
+    metrics: `${metricsAddress.host}:${metricsAddress.port}`,
   });
-  writeFileSync(join(dir, 'haproxy.cfg'), config);
-  const child: ChildProcess = spawn('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')], {
+  const child: ChildProcess = spawn('haproxy', ['-W', '-db', '-f', CONFIG], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C (which HAProxy takes as "stop now") reaches only
     // us, and we stop it first and softly, before the deployments behind it drain.
