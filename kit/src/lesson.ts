@@ -137,7 +137,9 @@ export function usage(lesson: Lesson): string {
   const modes = modesOf(lesson);
   const lines = [`usage: pnpm step ${lesson.step} [${modes.join('|')}] [flags]`, ''];
   for (const mode of modes) {
-    lines.push(`  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description ?? lesson.commands?.[mode]?.description}`);
+    lines.push(
+      `  ${mode.padEnd(8)} ${MODE_TEXT[mode as Mode] ?? lesson.servers?.[mode]?.description ?? lesson.commands?.[mode]?.description}`,
+    );
     for (const [name, flag] of Object.entries(flagsOf(lesson, mode))) {
       const spelled = `--${name}${flag.type === 'string' ? ` <${flag.placeholder ?? 'value'}>` : ''}`;
       lines.push(`    ${spelled.padEnd(22)} ${flag.description}`);

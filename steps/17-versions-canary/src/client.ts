@@ -12,7 +12,10 @@ import { VERSION_TRAILER } from './deployment.js';
 import { greeterV2 } from './versions.js';
 
 /** A greeter.v2 client with what every client since lesson 06 has: our CA, the token, a default deadline. */
-export function createGreeterV2Client(target: string, options: ChannelTlsOptions & { channelOptions?: grpc.ChannelOptions }): GreeterV2Client {
+export function createGreeterV2Client(
+  target: string,
+  options: ChannelTlsOptions & { channelOptions?: grpc.ChannelOptions },
+): GreeterV2Client {
   const { channelOptions, ...tls } = options;
   return new greeterV2.Greeter(target, channelCredentials(tls), {
     ...channelOptions,

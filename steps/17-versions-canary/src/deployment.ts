@@ -5,8 +5,8 @@
 import { serviceDefinition } from '@course/01-unary';
 import { createLogger, recoverHandlers } from '@course/04-interceptors';
 import { describedServices, REFLECTED_SERVICES, reflectionEnabled } from '@course/07-reflection-health';
-import { type BackendHandle, type BackendOptions, startBackend } from '@course/12-load-balancing';
 import { logFields } from '@course/11-metadata-propagation';
+import { type BackendHandle, type BackendOptions, startBackend } from '@course/12-load-balancing';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { GREETER_V2, sayHelloV1OnV2, sayHelloV2Handler } from './versions.js';
@@ -57,7 +57,8 @@ export async function startDeployment({ track, ...options }: DeploymentOptions):
     register(server) {
       if (canary) {
         server.addService(serviceDefinition(GREETER_V2), recoverHandlers(GREETER_V2.name, { SayHello: sayHelloV2Handler }, logger));
-        if (reflection) new ReflectionService(describedServices, { services: [...REFLECTED_SERVICES, GREETER_V2.name] }).addToServer(server);
+        if (reflection)
+          new ReflectionService(describedServices, { services: [...REFLECTED_SERVICES, GREETER_V2.name] }).addToServer(server);
       }
       options.register?.(server);
     },

@@ -98,12 +98,13 @@ async function stopAll(stops: (() => Promise<unknown>)[]): Promise<void> {
 
 /** `serve`: the Logger, stable and canary, each a process, and HAProxy in front on --port. */
 const serveCanary: Lesson['serve'] = async ({ host, port, flags }) => {
-  if (!haproxyOnPath()) throw Object.assign(new Error('serve needs HAProxy on PATH (Debian: apt-get install haproxy)'), { code: 'ENOPROXY' });
+  if (!haproxyOnPath())
+    throw Object.assign(new Error('serve needs HAProxy on PATH (Debian: apt-get install haproxy)'), { code: 'ENOPROXY' });
   const weight = flags.weight === undefined ? INITIAL_WEIGHT : parseWeight(flags.weight);
   const certs = await courseCertificates();
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const loggerPort = await freePort(host);
+    const loggerPort = flags['logger-port'] === undefined ? await freePort(host) : parsePort(String(flags['logger-port']), '--logger-port');
     const logger = await startMode(STEP_DIR, 'logger', ['--port', String(loggerPort), '--host', host], { env: loggerEnv() });
     stops.push(() => logger.stop());
     const deployment = async (track: Track, flag: string) => {
@@ -147,7 +148,9 @@ const canaryCommand: Command = {
     if (flags.weight === undefined) throw new UsageError('canary needs --weight N');
     const weight = parseWeight(flags.weight);
     const socket =
-      typeof flags.socket === 'string' ? flags.socket : socketFor(flags.port === undefined ? 50051 : parsePort(String(flags.port), '--port'));
+      typeof flags.socket === 'string'
+        ? flags.socket
+        : socketFor(flags.port === undefined ? 50051 : parsePort(String(flags.port), '--port'));
     try {
       await setCanaryWeight(socket, weight);
     } catch (err) {
@@ -168,7 +171,10 @@ async function rollout(front: Front): Promise<void> {
   for (const weight of [50, 100]) {
     const { replies } = await changeUnderLoad(front, weight);
     const after = await many(200, () => front.v1('Ada'));
-    row(`weight ${weight}`, `changed under load: ${replies.length} calls, ${split(replies).failed} failed; then 200 v1 → ${describeSplit(after)}`);
+    row(
+      `weight ${weight}`,
+      `changed under load: ${replies.length} calls, ${split(replies).failed} failed; then 200 v1 → ${describeSplit(after)}`,
+    );
   }
   const { replies } = await changeUnderLoad(front, 0);
   const after = await many(200, () => front.v1('Ada'));
@@ -179,11 +185,16 @@ export const lesson: Lesson = {
   ...propagationLesson,
   step: '17',
   title: 'Versions and canary',
-  summary: 'greeter.v1 and greeter.v2 side by side; stable and canary behind HAProxy, 90/10 of v1, all of v2 to canary, weights moved live.',
+  summary:
+    'greeter.v1 and greeter.v2 side by side; stable and canary behind HAProxy, 90/10 of v1, all of v2 to canary, weights moved live.',
   flags: {
     serve: {
-      ...propagationLesson.flags?.serve,
-      weight: { type: 'string', placeholder: 'N', description: `canary's first share of greeter.v1 calls, in percent (default ${INITIAL_WEIGHT})` },
+      'logger-port': { type: 'string', placeholder: 'P', description: 'port for the Logger (default: a free one)' },
+      weight: {
+        type: 'string',
+        placeholder: 'N',
+        description: `canary's first share of greeter.v1 calls, in percent (default ${INITIAL_WEIGHT})`,
+      },
       'stable-port': { type: 'string', placeholder: 'P', description: 'where stable listens (default: a free port)' },
       'canary-port': { type: 'string', placeholder: 'P', description: 'where canary listens (default: a free port)' },
     },
@@ -196,7 +207,11 @@ export const lesson: Lesson = {
   async demo() {
     const certs = await courseCertificates();
     const tls = { ca: certs.ca, token: tokenFromEnv() };
-    const logger = await startLoggerServer({ certs, logger: createLogger({ level: 'silent' }), metricsAddress: { host: '127.0.0.1', port: 0 } });
+    const logger = await startLoggerServer({
+      certs,
+      logger: createLogger({ level: 'silent' }),
+      metricsAddress: { host: '127.0.0.1', port: 0 },
+    });
     const quiet = { METRICS_PORT: '0', LOG_LEVEL: 'warn' };
     const stops: (() => Promise<unknown>)[] = [() => logger.stop()];
     try {

@@ -2,9 +2,10 @@
 // makes, weights changed through its runtime API while calls are in flight,
 // and health, reflection and auth through it; then the same split without a
 // proxy, made by the client.
-import { checkHealth, createHealthClient, listServices } from '@course/07-reflection-health';
-import { channelCredentials } from '@course/06-tls';
+
 import { createLogger } from '@course/04-interceptors';
+import { channelCredentials } from '@course/06-tls';
+import { checkHealth, createHealthClient, listServices } from '@course/07-reflection-health';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { freePort } from '@course/kit';
@@ -114,7 +115,14 @@ describe('through HAProxy', () => {
     expect(later.length).toBeGreaterThan(300);
     expect(new Set(later.map((r) => r.version))).toEqual(new Set(['1.0']));
     // Before it, at weight 100, every v1 call went to canary.
-    expect(new Set(replies.slice(0, 100).filter((_, i) => i % 10 !== 9).map((r) => r.version))).toEqual(new Set(['1.1']));
+    expect(
+      new Set(
+        replies
+          .slice(0, 100)
+          .filter((_, i) => i % 10 !== 9)
+          .map((r) => r.version),
+      ),
+    ).toEqual(new Set(['1.1']));
   });
 
   it('health and reflection answer through it without a token; Greeter calls without one are refused', async () => {

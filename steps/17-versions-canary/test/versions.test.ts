@@ -50,7 +50,8 @@ describe('buf breaking', () => {
     const changed = scratchProtos({
       file: 'greeter/v1/greeter.proto',
       change: (text) =>
-        text.replace('  string name = 1;', '  PersonName name = 1;') + '\nmessage PersonName {\n  string given = 1;\n  string family = 2;\n}\n',
+        text.replace('  string name = 1;', '  PersonName name = 1;') +
+        '\nmessage PersonName {\n  string given = 1;\n  string family = 2;\n}\n',
     });
     const committed = scratchProtos();
     dirs.push(changed, committed);
