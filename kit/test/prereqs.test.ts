@@ -21,7 +21,9 @@ describe('prerequisites', () => {
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: the tests need promtool, prometheus, python3 grpcio, python3 grpc_tools, h2load, which/);
+    expect(lines[0]).toMatch(
+      /^error: the tests need promtool, prometheus, python3 grpcio, python3 grpc_tools, h2load, haproxy, socat, which/,
+    );
     expect(lines[0]).toContain(`sudo apt-get install -y --no-install-recommends ${packagesFor(TOOLS).join(' ')}`);
   });
 });

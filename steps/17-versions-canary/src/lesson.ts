@@ -84,17 +84,38 @@ const deploymentMode: ServerMode = {
   },
 };
 
-/** Stops what started, last first; the first failure is thrown once all are stopped. */
-async function stopAll(stops: (() => Promise<unknown>)[]): Promise<void> {
+type Stop = () => Promise<unknown>;
+
+/**
+ * Stops in stages, each stage's processes at once; the first failure is
+ * thrown once all are stopped. The deployments go first, while the proxy
+ * still carries their last words (health NOT_SERVING, streams drained to
+ * their end, a room's UNAVAILABLE); then the proxy, with no call left; then
+ * the Logger they logged to.
+ */
+async function stopInStages(stages: Stop[][]): Promise<void> {
   let failure: unknown;
-  for (const stop of stops.reverse()) {
-    const code = await stop().catch((err: unknown) => {
-      failure ??= err;
-    });
-    if (typeof code === 'number' && code !== 0) failure ??= Object.assign(new Error(`a process ended with ${code}`), { code: 'ECHILD' });
+  for (const stage of stages) {
+    const codes = await Promise.all(
+      stage.map((stop) =>
+        stop().catch((err: unknown) => {
+          failure ??= err;
+        }),
+      ),
+    );
+    for (const code of codes)
+      if (typeof code === 'number' && code !== 0) failure ??= Object.assign(new Error(`a process ended with ${code}`), { code: 'ECHILD' });
   }
   if (failure) throw failure;
 }
+
+interface Started {
+  deployments: Stop[];
+  proxy: Stop[];
+  logger: Stop[];
+}
+
+const stopStarted = (started: Started) => stopInStages([started.deployments, started.proxy, started.logger]);
 
 /** `serve`: the Logger, stable and canary, each a process, and HAProxy in front on --port. */
 const serveCanary: Lesson['serve'] = async ({ host, port, flags }) => {
@@ -102,15 +123,15 @@ const serveCanary: Lesson['serve'] = async ({ host, port, flags }) => {
     throw Object.assign(new Error('serve needs HAProxy on PATH (Debian: apt-get install haproxy)'), { code: 'ENOPROXY' });
   const weight = flags.weight === undefined ? INITIAL_WEIGHT : parseWeight(flags.weight);
   const certs = await courseCertificates();
-  const stops: (() => Promise<unknown>)[] = [];
+  const started: Started = { deployments: [], proxy: [], logger: [] };
   try {
     const loggerPort = flags['logger-port'] === undefined ? await freePort(host) : parsePort(String(flags['logger-port']), '--logger-port');
     const logger = await startMode(STEP_DIR, 'logger', ['--port', String(loggerPort), '--host', host], { env: loggerEnv() });
-    stops.push(() => logger.stop());
+    started.logger.push(() => logger.stop());
     const deployment = async (track: Track, flag: string) => {
       const p = flags[flag] === undefined ? 0 : parsePort(String(flags[flag]), `--${flag}`);
       const child = await startDeploymentProcess(track, host, p, `localhost:${loggerPort}`);
-      stops.push(() => child.stop());
+      started.deployments.push(() => child.stop());
       return child;
     };
     const stable = await deployment('stable', 'stable-port');
@@ -126,12 +147,12 @@ const serveCanary: Lesson['serve'] = async ({ host, port, flags }) => {
       certs,
       metricsAddress: { host: metrics.host, port: metrics.port === 0 ? await freePort(metrics.host) : metrics.port },
     });
-    stops.push(() => proxy.stop());
+    started.proxy.push(() => proxy.stop());
     row('proxy', `haproxy pid ${proxy.pid}, metrics on ${proxy.metricsUrl}, runtime API on ${proxy.socket}`);
     row('proxy', `greeter.v2 → canary; greeter.v1 → stable ${100 - weight}, canary ${weight}`);
-    return { address: proxy.address, stop: () => stopAll(stops) };
+    return { address: proxy.address, stop: () => stopStarted(started) };
   } catch (err) {
-    await stopAll(stops).catch(() => {});
+    await stopStarted(started).catch(() => {});
     throw err;
   }
 };
@@ -213,11 +234,11 @@ export const lesson: Lesson = {
       metricsAddress: { host: '127.0.0.1', port: 0 },
     });
     const quiet = { METRICS_PORT: '0', LOG_LEVEL: 'warn' };
-    const stops: (() => Promise<unknown>)[] = [() => logger.stop()];
+    const started: Started = { deployments: [], proxy: [], logger: [() => logger.stop()] };
     try {
       const start = async (track: Track) => {
         const child: ModeProcess = await startDeploymentProcess(track, '127.0.0.1', 0, `localhost:${logger.port}`, quiet);
-        stops.push(() => child.stop());
+        started.deployments.push(() => child.stop());
         return child;
       };
       const [stable, canary] = await Promise.all([start('stable'), start('canary')]);
@@ -232,7 +253,7 @@ export const lesson: Lesson = {
           certs,
           metricsAddress: { host: '127.0.0.1', port: await freePort() },
         });
-        stops.push(() => proxy.stop());
+        started.proxy.push(() => proxy.stop());
         row('proxy', `haproxy on ${proxy.address}: greeter.v2 → canary, greeter.v1 → stable 90, canary 10`);
         front = proxyFront(proxy.address, proxy.socket, tls);
       } else {
@@ -245,7 +266,7 @@ export const lesson: Lesson = {
         front.close();
       }
     } finally {
-      await stopAll(stops);
+      await stopStarted(started);
     }
   },
   serve: serveCanary,
