@@ -5,10 +5,12 @@
 //   bench-server.ts <kind> <certDir>
 //     bare     SayHello over TLS, nothing else
 //     h2c      the same without TLS (what TLS itself costs)
-//     layers   bare plus BENCH_LAYERS (comma-separated: auth, log, recovery, metrics; tracing is the
-//              preload src/instrument.ts, its sampler OTEL_TRACES_SAMPLER[_ARG])
+//     layers   bare plus BENCH_LAYERS (comma-separated: auth, log, recovery, metrics, trace; tracing is
+//              either the preload src/instrument.ts or `trace`, lesson 09's interceptors; its sampler
+//              OTEL_TRACES_SAMPLER[_ARG])
 //     stream   bare plus StreamGreetings with no pause between messages
 //     07, 09   lesson 07's / lesson 09's startGreeterServer (09: start it with the tracing preload)
+//     09i      lesson 09's startGreeterServer with its tracing interceptors instead of the preload
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { promisify } from 'node:util';
@@ -19,7 +21,7 @@ import { authInterceptor, sayHelloAsCaller } from '@course/05-metadata-auth';
 import { serverCredentials } from '@course/06-tls';
 import { startGreeterServer as start07 } from '@course/07-reflection-health';
 import { GrpcMetrics, serverMetricsInterceptor } from '@course/08-prometheus-metrics';
-import { startGreeterServer as start09 } from '@course/09-tracing';
+import { serverTracingInterceptor, startGreeterServer as start09, startTracing } from '@course/09-tracing';
 import { loadCertificates } from '@course/kit/certs';
 import type * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
@@ -40,12 +42,26 @@ async function startLayers(layers: readonly string[]) {
     metrics.initialize(greeterV1.Greeter.service);
     interceptors.push(serverMetricsInterceptor(metrics));
   }
+  // Where lesson 09 puts it: after metrics, before auth (so refused calls have spans too).
+  if (on('trace')) {
+    startTracing(process.env, { instrument: false });
+    interceptors.push(serverTracingInterceptor());
+  }
   if (on('auth')) interceptors.push(authInterceptor({ token }));
   return startBare({
     credentials: serverCredentials(certs),
     serverOptions: interceptors.length > 0 ? { interceptors } : undefined,
     handlers: { SayHello: on('auth') ? sayHelloAsCaller : sayHelloHandler },
     wrapHandlers: on('recovery') ? (handlers) => recoverHandlers('greeter.v1.Greeter', handlers, logger) : undefined,
+  });
+}
+
+function start09i() {
+  startTracing(process.env, { instrument: false });
+  return start09({
+    ...common,
+    metricsAddress: { host: '127.0.0.1', port: 0 },
+    serverOptions: { interceptors: [serverTracingInterceptor()] },
   });
 }
 
@@ -63,7 +79,9 @@ const server = await (kind === 'bare'
         ? startBare({ credentials: serverCredentials(certs), handlers: { StreamGreetings: streamGreetingsHandler({ intervalMs: 0 }) } })
         : kind === '07'
           ? start07(common)
-          : start09({ ...common, metricsAddress: { host: '127.0.0.1', port: 0 } }));
+          : kind === '09i'
+            ? start09i()
+            : start09({ ...common, metricsAddress: { host: '127.0.0.1', port: 0 } }));
 process.stderr.write(`listening on ${server.address}\n`);
 // `pnpm bench --profile`: SIGUSR2 starts the CPU profiler, the next one writes BENCH_PROFILE,
 // so the profile holds the measured calls and not the start-up.

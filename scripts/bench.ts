@@ -6,8 +6,10 @@
 //   pnpm bench              bare grpc-js, lesson 07's chain, lesson 09's (production configuration)
 //   pnpm bench --layers     each layer alone on the bare server, and its share of the chain's loss;
 //                           --svg FILE draws share of bare per layer (--before FILE.json adds earlier bars)
+//   pnpm bench --latency    p50/p99 latency at a fixed rate (default 1,000 req/s: h2load --rps per connection),
+//                           bare and the chains
 //   pnpm bench --stream     StreamGreetings messages/s, and the server's peak RSS while clients stop reading
-//   pnpm bench --profile    CPU profiles (V8's profiler, as node --cpu-prof) of bare and lesson 09's chain: where the time goes
+//   pnpm bench --profile    CPU profiles (V8's profiler, as node --cpu-prof) of bare and lesson 09's chains: where the time goes
 //   pnpm bench --payload    a User message as protobuf and as JSON: bytes, gzip bytes, encode/decode time
 //   --quick                 a few seconds per mode (CI runs that, to keep the script working)
 import { execFile, spawn } from 'node:child_process';
@@ -28,6 +30,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     layers: { type: 'boolean', default: false },
+    latency: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '1000' },
     stream: { type: 'boolean', default: false },
     payload: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -59,6 +63,10 @@ interface Server {
   kind: string;
   preload?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** A single layer on the bare server: its extra CPU is a share of the loss. */
+  single?: boolean;
+  /** The row whose extra CPU the single layers' shares are of. */
+  all?: boolean;
 }
 interface Running {
   server: Server;
@@ -130,13 +138,13 @@ interface Measured {
   cpuPerCall: number;
 }
 
-async function h2load(target: Running, n: string): Promise<Measured> {
+async function h2load(target: Running, n: string, extra: string[] = []): Promise<Measured> {
   const cpuBefore = cpuUs(target.pid);
   const scheme = target.server.kind === 'h2c' ? 'http' : 'https';
   const { stdout } = await run(
     'h2load',
     [
-      ...['-n', n, '-c', values.connections, '-m', values.streams, '-t', '1', '-d', join(work, 'body')],
+      ...['-n', n, '-c', values.connections, '-m', values.streams, '-t', '1', '-d', join(work, 'body'), ...extra],
       ...['-H', 'content-type: application/grpc', '-H', 'te: trailers', '-H', `authorization: Bearer ${TOKEN}`],
       `${scheme}://localhost:${target.port}/greeter.v1.Greeter/SayHello`,
     ],
@@ -190,6 +198,7 @@ async function chains(): Promise<void> {
     { label: 'bare grpc-js (TLS, SayHello only)', kind: 'bare' },
     { label: 'lesson 07 chain (log, recover, auth, TLS, health)', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain (production configuration)', kind: '09', preload: true, env: PRODUCTION_09 },
+    { label: 'lesson 09 chain, production, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
   const { rates, ratios, cpu } = await throughput(servers);
   const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
@@ -198,6 +207,61 @@ async function chains(): Promise<void> {
     const c = median(cpu.get(server) ?? []);
     console.log(
       `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  ${c.toFixed(0).padStart(4)} µs CPU/call (${pct(bareCpu / c)})  (rounds: ${rs.map(Math.round).join(', ')})`,
+    );
+  }
+}
+
+/** Each request's time in µs, from h2load's --log-file (start µs, status, µs to the end of the response). */
+function requestTimes(file: string): number[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(line.split('\t')[2]))
+    .sort((a, b) => a - b);
+}
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/**
+ * p50 and p99 at a fixed request rate, not at saturation: what a caller
+ * waits while the server has headroom. Same alternating rounds as throughput.
+ */
+async function latency(): Promise<void> {
+  const rate = Number(values.rate);
+  const perConnection = Math.max(1, Math.round(rate / Number(values.connections)));
+  const n = values.requests ?? String(quick ? rate : rate * 10);
+  console.log(
+    `latency: h2load at ${perConnection * Number(values.connections)} req/s (${values.connections} connections × ${perConnection} req/s), ${n} SayHello calls × ${rounds} round(s), median over rounds`,
+  );
+  const servers: Server[] = [
+    { label: 'bare grpc-js (TLS, SayHello only)', kind: 'bare' },
+    { label: 'lesson 07 chain', kind: '07', env: { NODE_ENV: 'production' } },
+    { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
+    { label: 'lesson 09, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
+  ];
+  const running = await Promise.all(servers.map(start));
+  const p50 = new Map(servers.map((s) => [s, [] as number[]]));
+  const p99 = new Map(servers.map((s) => [s, [] as number[]]));
+  try {
+    for (const r of running) await h2load(r, quick ? '500' : '4000');
+    for (let round = 0; round < rounds; round++) {
+      for (const r of running) {
+        const log = join(work, 'latency.tsv');
+        await h2load(r, n, ['--rps', String(perConnection), '--log-file', log]);
+        const times = requestTimes(log);
+        p50.get(r.server)?.push(quantile(times, 0.5));
+        p99.get(r.server)?.push(quantile(times, 0.99));
+      }
+    }
+  } finally {
+    for (const r of running) r.stop();
+  }
+  const bare99 = median(p99.get(servers[0] as Server) ?? []);
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  console.log(`  ${'server'.padEnd(34)} ${'p50'.padStart(9)} ${'p99'.padStart(9)}  p99 of bare  (p99 rounds)`);
+  for (const server of servers) {
+    const q99 = p99.get(server) ?? [];
+    console.log(
+      `  ${server.label.padEnd(34)} ${ms(median(p50.get(server) ?? [])).padStart(9)} ${ms(median(q99)).padStart(9)}  ${`${(median(q99) / bare99).toFixed(2)}×`.padStart(11)}  (${q99.map((x) => (x / 1000).toFixed(2)).join(', ')})`,
     );
   }
 }
@@ -216,6 +280,7 @@ async function layers(): Promise<void> {
   const layer = (label: string, list: string, extra: Partial<Server> = {}): Server => ({
     label,
     kind: 'layers',
+    single: true,
     ...extra,
     env: { BENCH_LAYERS: list, ...extra.env },
   });
@@ -229,9 +294,14 @@ async function layers(): Promise<void> {
     layer('tracing, 0% sampled (lesson 09)', '', { preload: true, env: sampled('0') }),
     layer('tracing, 10% sampled', '', { preload: true, env: sampled('0.1') }),
     layer('tracing, 100% sampled', '', { preload: true, env: sampled('1') }),
-    layer('all of them, 10% sampled', 'auth,log,recovery,metrics', { preload: true, env: sampled('0.1') }),
+    layer('interceptor tracing, 0% sampled', 'trace', { env: sampled('0') }),
+    layer('interceptor tracing, 10% sampled', 'trace', { env: sampled('0.1') }),
+    layer('interceptor tracing, 100% sampled', 'trace', { env: sampled('1') }),
+    layer('all of them, 10% sampled', 'auth,log,recovery,metrics', { single: false, all: true, preload: true, env: sampled('0.1') }),
+    layer('all, interceptor tracing 10%', 'auth,log,recovery,metrics,trace', { single: false, env: sampled('0.1') }),
     { label: 'lesson 07 chain', kind: '07', env: { NODE_ENV: 'production' } },
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
+    { label: 'lesson 09, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
   const { rates, ratios, cpu } = await throughput(servers);
   const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
@@ -242,12 +312,12 @@ async function layers(): Promise<void> {
     cpuPerCall: median(cpu.get(s) ?? []),
     cpuShare: bareCpu / median(cpu.get(s) ?? []),
   }));
-  const cpuOfAll = (rows[9]?.cpuPerCall ?? 0) - bareCpu;
+  const cpuOfAll = (rows[servers.findIndex((s) => s.all)]?.cpuPerCall ?? 0) - bareCpu;
   console.log(
     `  ${'layer'.padEnd(34)} ${'req/s'.padStart(7)}  ${'of bare'.padStart(7)}  ${'CPU/call'.padStart(8)}  ${'of bare'.padStart(7)}  share of the loss`,
   );
   rows.forEach((row, i) => {
-    const single = i >= 2 && i <= 8;
+    const single = servers[i]?.single === true;
     const share = single && cpuOfAll > 0 ? pct((row.cpuPerCall - bareCpu) / cpuOfAll) : '';
     console.log(
       `  ${row.label.padEnd(34)} ${String(Math.round(row.rate)).padStart(7)}  ${pct(row.share).padStart(7)}  ${`${row.cpuPerCall.toFixed(0)} µs`.padStart(8)}  ${pct(row.cpuShare).padStart(7)}  ${share}`,
@@ -398,6 +468,7 @@ async function profile(): Promise<void> {
   const servers: Server[] = [
     { label: 'bare grpc-js over TLS', kind: 'bare' },
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
+    { label: 'lesson 09, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
   mkdirSync(dir);
   for (const server of servers) {
@@ -443,6 +514,7 @@ try {
     if (values.layers) await layers();
     else if (values.profile) await profile();
     else if (values.stream) await stream();
+    else if (values.latency) await latency();
     else await chains();
   }
 } finally {

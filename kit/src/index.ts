@@ -8,5 +8,6 @@ export * from './lesson.js';
 export * from './otlp.js';
 export * from './out.js';
 export * from './process.js';
+export * from './prometheus.js';
 export * from './stall.js';
 export * from './within.js';

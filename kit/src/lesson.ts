@@ -50,15 +50,13 @@ export interface ServerMode {
   serve(context: ServeContext): Promise<Serving>;
 }
 
-/**
- * A one-shot action of the step that is neither a server nor the client
- * (lesson 17: `pnpm step 17 canary --weight 50` changes a running proxy's weights).
- */
+/** Another client-side mode of the step, taking --target as `client` does (lesson 15: `pnpm step 15 load`). */
 export interface Command {
   /** One line for the usage text. */
   description: string;
+  /** Flags beyond --target. */
   flags?: Record<string, Flag>;
-  run(flags: Flags): Promise<void>;
+  run(context: ClientContext): Promise<void>;
 }
 
 export interface Lesson {
@@ -78,7 +76,7 @@ export interface Lesson {
   client(context: ClientContext): Promise<void>;
   /** The step's other servers, by mode name (lesson 10: `logger`). */
   servers?: Record<string, ServerMode>;
-  /** The step's one-shot commands, by mode name (lesson 17: `canary`). */
+  /** The step's other client-side modes, by name (lesson 15: `load`). */
   commands?: Record<string, Command>;
 }
 
@@ -114,21 +112,22 @@ export class ConfigError extends Error {
 }
 
 function flagsOf(lesson: Lesson, mode: string): Record<string, Flag> {
-  const command = lesson.commands?.[mode];
-  if (command) return { ...command.flags };
   const other = lesson.servers?.[mode];
   if (other) {
     const { port, host } = STANDARD_FLAGS.serve as Record<'port' | 'host', Flag>;
     return { port: { ...port, description: `port to listen on (default ${other.defaultPort}; 0 picks a free one)` }, host, ...other.flags };
   }
-  const flags = { ...STANDARD_FLAGS[mode as Mode], ...lesson.flags?.[mode as Mode] };
-  if (mode === 'client' && flags.target) {
+  const command = lesson.commands?.[mode];
+  const flags = command
+    ? { ...STANDARD_FLAGS.client, ...command.flags }
+    : { ...STANDARD_FLAGS[mode as Mode], ...lesson.flags?.[mode as Mode] };
+  if ((mode === 'client' || command) && flags.target) {
     flags.target = { ...flags.target, description: `server to call (default ${lesson.defaultTarget ?? DEFAULT_TARGET})` };
   }
   return flags;
 }
 
-/** Every mode a lesson takes: the standard ones, its other servers, its commands. */
+/** Every mode a lesson takes: the standard three, its other servers, its other commands. */
 function modesOf(lesson: Lesson): string[] {
   return ['demo', 'serve', 'client', ...Object.keys(lesson.servers ?? {}), ...Object.keys(lesson.commands ?? {})];
 }
@@ -306,8 +305,10 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
     if (mode === 'demo') {
       heading(lesson.step, lesson.title);
       await lesson.demo(values);
-    } else if (mode === 'client') {
-      await lesson.client({ target: (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET, flags: values });
+    } else if (mode === 'client' || lesson.commands?.[mode]) {
+      const target = (values.target as string | undefined) ?? lesson.defaultTarget ?? DEFAULT_TARGET;
+      const command = lesson.commands?.[mode];
+      await (command ? command.run({ target, flags: values }) : lesson.client({ target, flags: values }));
     } else if (mode === 'serve') {
       const port =
         values.port !== undefined
@@ -316,8 +317,6 @@ export async function runLesson(lesson: Lesson, argv: string[]): Promise<number>
             ? parsePort(process.env.PORT, 'PORT')
             : DEFAULT_PORT;
       await runServer('server', () => lesson.serve({ host: (values.host as string | undefined) ?? DEFAULT_HOST, port, flags: values }));
-    } else if (lesson.commands?.[mode]) {
-      await lesson.commands[mode].run(values);
     } else {
       // Another of the step's servers: it reads --port only (PORT is the main server's).
       const other = lesson.servers?.[mode] as ServerMode;

@@ -23,8 +23,18 @@ export interface Tool {
 }
 
 export const TOOLS: readonly Tool[] = [
-  { name: 'promtool', probe: ['promtool', '--version'], debian: 'prometheus', usedBy: 'lesson 08 (lints /metrics)' },
-  { name: 'prometheus', probe: ['prometheus', '--version'], debian: 'prometheus', usedBy: 'lesson 08 (scrapes the server)' },
+  {
+    name: 'promtool',
+    probe: ['promtool', '--version'],
+    debian: 'prometheus',
+    usedBy: 'lessons 08 (lints /metrics) and 15 (checks the config and rules, runs their unit tests)',
+  },
+  {
+    name: 'prometheus',
+    probe: ['prometheus', '--version'],
+    debian: 'prometheus',
+    usedBy: "lessons 08 and 15 (scrapes the server, answers the dashboard's queries)",
+  },
   {
     name: 'python3 grpcio',
     probe: [pythonPath(), '-c', 'import grpc'],
@@ -38,6 +48,18 @@ export const TOOLS: readonly Tool[] = [
     usedBy: 'the interop check (stubs compiled from proto/)',
   },
   { name: 'h2load', probe: ['h2load', '--version'], debian: 'nghttp2-client', usedBy: 'pnpm bench' },
+  {
+    name: 'docker-compose',
+    probe: ['docker-compose', 'version'],
+    debian: 'docker-compose',
+    usedBy: 'lesson 15 (validates docker-compose.yml; no Docker daemon needed)',
+  },
+  {
+    name: 'nats-server',
+    probe: ['nats-server', '--version'],
+    debian: 'nats-server',
+    usedBy: 'lesson 16 (JetStream: outage and crash tests)',
+  },
   { name: 'haproxy', probe: ['haproxy', '-v'], debian: 'haproxy', usedBy: 'lesson 17 (the proxy in front of stable and canary)' },
   { name: 'socat', probe: ['socat', '-V'], debian: 'socat', usedBy: "lesson 17's README (HAProxy's runtime API by hand)" },
 ];

@@ -1,6 +1,6 @@
 // How runLesson reads flags: a bad value is one line saying what the flag takes.
 import { describe, expect, it } from 'vitest';
-import { type Lesson, parseInvocation, parsePositiveInt, runLesson, UsageError, usage } from '../src/lesson.js';
+import { type Lesson, parseInvocation, parsePositiveInt, UsageError } from '../src/lesson.js';
 
 const lesson: Lesson = {
   step: '99',
@@ -40,31 +40,5 @@ describe('flag values', () => {
 
   it.each([[['client', '--target', '']], [['client', '--target=  ']]])('refuses an empty --target: %j', (argv) => {
     expect(refusal(argv)).toMatch(/^--target needs an address such as localhost:50051, got '\s*'$/);
-  });
-});
-
-describe('commands', () => {
-  const ran: unknown[] = [];
-  const withCommand: Lesson = {
-    ...lesson,
-    commands: {
-      turn: {
-        description: 'turns a knob',
-        flags: { to: { type: 'string', description: 'where to' } },
-        run: async (flags) => {
-          ran.push(flags);
-        },
-      },
-    },
-  };
-
-  it('runs a command with its own flags, exit 0, and lists it in the usage', async () => {
-    expect(await runLesson(withCommand, ['turn', '--to', '5'])).toBe(0);
-    expect(ran).toEqual([{ to: '5' }]);
-    expect(usage(withCommand)).toMatch(/^ {2}turn +turns a knob\n {4}--to <value> +where to$/m);
-  });
-
-  it("refuses another mode's flags for it", () => {
-    expect(() => parseInvocation(withCommand, ['turn', '--count', '3'])).toThrow(new UsageError('unknown flag --count for turn'));
   });
 });

@@ -36,14 +36,38 @@ export function grpcType({ requestStream, responseStream }: { requestStream: boo
 const METHOD_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 type MethodLabels = Record<(typeof METHOD_LABELS)[number], string>;
 
-/** The prom-client children for one method, bound once so a call only increments. */
-interface Series {
-  started: Counter.Internal;
-  received: Counter.Internal;
-  sent: Counter.Internal;
-  handling: Histogram.Internal<string>;
-  handled: Counter.Internal[];
+/**
+ * One method's counts. A call only adds to plain numbers here; prom-client
+ * gets them when it is scraped (each family's collect()), because its own
+ * inc() builds a label key string per call, even through a bound child.
+ */
+export class Series {
+  started = 0;
+  received = 0;
+  sent = 0;
+  readonly handled = new Float64Array(GO_CODE_NAMES.length);
+  /** What prom-client was last given, to pass on only what was added since. */
+  readonly reported = { started: 0, received: 0, sent: 0, handled: new Float64Array(GO_CODE_NAMES.length) };
+  readonly handling: Histogram.Internal<string>;
+  /** Per method, not per call: the listener and responder steps that only count a message. */
+  readonly onReceiveMessage = (message: unknown, next: (message: unknown) => void): void => {
+    this.received++;
+    next(message);
+  };
+  readonly sendMessage = (message: unknown, next: (message: unknown) => void): void => {
+    this.sent++;
+    next(message);
+  };
+
+  constructor(
+    readonly labels: MethodLabels,
+    handling: Histogram,
+  ) {
+    this.handling = handling.labels(labels);
+  }
 }
+
+type Count = 'started' | 'received' | 'sent';
 
 /** One side's (server or client) five families, and the series per method. */
 export class GrpcMetrics {
@@ -62,24 +86,51 @@ export class GrpcMetrics {
     const registers = [registry];
     const labelNames = [...METHOD_LABELS];
     const rpcs = side === 'server' ? 'RPCs started on the server' : 'RPCs started on the client';
-    this.started = new Counter({ name: `${p}_started_total`, help: `Total number of ${rpcs}.`, labelNames, registers });
+    const byPath = this.byPath;
+    /** A collect() that hands prom-client what a count gained since the last scrape. */
+    const flush = (count: Count) =>
+      function (this: Counter) {
+        for (const series of byPath.values()) {
+          const added = series[count] - series.reported[count];
+          if (added > 0) this.inc(series.labels, added);
+          series.reported[count] = series[count];
+        }
+      };
+    this.started = new Counter({
+      name: `${p}_started_total`,
+      help: `Total number of ${rpcs}.`,
+      labelNames,
+      registers,
+      collect: flush('started'),
+    });
     this.handled = new Counter({
       name: `${p}_handled_total`,
       help: `Total number of RPCs completed on the ${side}, regardless of success or failure.`,
       labelNames: [...labelNames, 'grpc_code'],
       registers,
+      collect(this: Counter) {
+        for (const series of byPath.values()) {
+          series.handled.forEach((count, code) => {
+            const added = count - (series.reported.handled[code] ?? 0);
+            if (added > 0) this.inc({ ...series.labels, grpc_code: GO_CODE_NAMES[code] as string }, added);
+            series.reported.handled[code] = count;
+          });
+        }
+      },
     });
     this.received = new Counter({
       name: `${p}_msg_received_total`,
       help: `Total number of RPC stream messages received on the ${side}.`,
       labelNames,
       registers,
+      collect: flush('received'),
     });
     this.sent = new Counter({
       name: `${p}_msg_sent_total`,
       help: `Total number of gRPC stream messages sent by the ${side}.`,
       labelNames,
       registers,
+      collect: flush('sent'),
     });
     this.handling = new Histogram({
       name: `${p}_handling_seconds`,
@@ -99,14 +150,7 @@ export class GrpcMetrics {
   series(path: string, type: GrpcType): Series {
     let series = this.byPath.get(path);
     if (series === undefined) {
-      const labels = this.labelsOf(path, type);
-      series = {
-        started: this.started.labels(labels),
-        received: this.received.labels(labels),
-        sent: this.sent.labels(labels),
-        handling: this.handling.labels(labels),
-        handled: GO_CODE_NAMES.map((grpc_code) => this.handled.labels({ ...labels, grpc_code })),
-      };
+      series = new Series(this.labelsOf(path, type), this.handling);
       this.byPath.set(path, series);
     }
     return series;
@@ -115,9 +159,10 @@ export class GrpcMetrics {
   /** Creates every series of a service at zero, as go-grpc-prometheus's InitializeMetrics does, so rate() works from the first scrape. */
   initialize(service: grpc.ServiceDefinition): void {
     for (const method of Object.values(service)) {
-      const series = this.series(method.path, grpcType(method));
-      for (const counter of [series.started, series.received, series.sent, ...series.handled]) counter.inc(0);
-      this.handling.zero(this.labelsOf(method.path, grpcType(method)));
+      const { labels } = this.series(method.path, grpcType(method));
+      for (const counter of [this.started, this.received, this.sent]) counter.inc(labels, 0);
+      for (const grpc_code of GO_CODE_NAMES) this.handled.inc({ ...labels, grpc_code }, 0);
+      this.handling.zero(labels);
     }
   }
 
@@ -129,23 +174,20 @@ export class GrpcMetrics {
 
 /** A call's end, counted once whichever way it ends. */
 function finish(series: Series, startedAt: number, code: grpc.status): void {
-  series.handled[code]?.inc();
+  if (code < series.handled.length) series.handled[code] = (series.handled[code] ?? 0) + 1;
   series.handling.observe((performance.now() - startedAt) / 1000);
 }
 
 export function serverMetricsInterceptor(metrics: GrpcMetrics): grpc.ServerInterceptor {
   return (method, call) => {
     const series = metrics.series(method.path, grpcType(method));
-    series.started.inc();
+    series.started++;
     const startedAt = performance.now();
     let done = false;
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
-          onReceiveMessage(message, nextMessage) {
-            series.received.inc();
-            nextMessage(message);
-          },
+          onReceiveMessage: series.onReceiveMessage,
           // grpc-js calls this when any call ends; it counts only a call that
           // ended with no status from its handler (lesson 04 says why).
           onCancel() {
@@ -155,10 +197,7 @@ export function serverMetricsInterceptor(metrics: GrpcMetrics): grpc.ServerInter
           },
         });
       },
-      sendMessage(message, next) {
-        series.sent.inc();
-        next(message);
-      },
+      sendMessage: series.sendMessage,
       sendStatus(status, next) {
         if (!done) {
           done = true;
@@ -175,23 +214,17 @@ export function clientMetricsInterceptor(metrics: GrpcMetrics): grpc.Interceptor
     const series = metrics.series(options.method_definition.path, grpcType(options.method_definition));
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {
-        series.started.inc();
+        series.started++;
         const startedAt = performance.now();
         next(metadata, {
-          onReceiveMessage(message, nextMessage) {
-            series.received.inc();
-            nextMessage(message);
-          },
+          onReceiveMessage: series.onReceiveMessage,
           onReceiveStatus(status, nextStatus) {
             finish(series, startedAt, status.code);
             nextStatus(status);
           },
         });
       },
-      sendMessage(message, next) {
-        series.sent.inc();
-        next(message);
-      },
+      sendMessage: series.sendMessage,
     });
   };
 }

@@ -2,8 +2,7 @@
 // outcome, go-grpc-prometheus names, bounded series, promtool's lint, and a
 // real Prometheus scraping the server and answering PromQL.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { greeterV1, sayHello } from '@course/01-unary';
@@ -11,7 +10,7 @@ import { streamGreetings } from '@course/02-server-streaming';
 import { joinChat } from '@course/03-bidi-streaming';
 import { createLogger } from '@course/04-interceptors';
 import { ConfigError } from '@course/05-metadata-auth';
-import { startStallProxy } from '@course/kit';
+import { startPrometheus, startStallProxy } from '@course/kit';
 import { type Certificates, ensureCertificates, loadCertificates } from '@course/kit/certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -326,54 +325,17 @@ describe('exposition', () => {
   });
 });
 
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => probe.once('listening', r));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
 describe('a real Prometheus', () => {
   it('scrapes the server, and PromQL over its API returns the counts', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'course-prometheus-'));
-    const port = await freePort();
-    const target = new URL(server.metricsUrl).host;
-    writeFileSync(
-      join(work, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: greeter\n    static_configs:\n      - targets: ['${target}']\n`,
-    );
-    const prometheus = spawn(process.env.PROMETHEUS ?? 'prometheus', [
-      `--config.file=${join(work, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(work, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ]);
-    let log = '';
-    prometheus.stderr.on('data', (c) => {
-      log += c;
-    });
+    const prometheus = await startPrometheus({ targets: [new URL(server.metricsUrl).host] });
     try {
       const query = 'sum(grpc_server_handled_total{grpc_service="greeter.v1.Greeter",grpc_method="SayHello",grpc_code="OK"})';
-      let value: string | undefined;
-      const deadline = Date.now() + 30_000;
-      while (value !== '3' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`).catch(() => undefined);
-        if (!response?.ok) continue;
-        const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-        value = body.data.result[0]?.value[1];
-      }
-      expect(value, log).toBe('3');
-      const up = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`)).json()) as {
-        data: { result: { value: [number, string] }[] };
-      };
-      expect(up.data.result[0]?.value[1]).toBe('1');
+      const result = await prometheus.until(query, (r) => r[0]?.value[1] === '3');
+      expect(result[0]?.value[1], prometheus.log()).toBe('3');
+      const up = await prometheus.query('up');
+      expect(up[0]?.value[1]).toBe('1');
     } finally {
-      prometheus.kill('SIGTERM');
-      await new Promise((r) => prometheus.once('exit', r));
-      rmSync(work, { recursive: true, force: true });
+      await prometheus.stop();
     }
   }, 45_000);
 });

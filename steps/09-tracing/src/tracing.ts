@@ -96,9 +96,11 @@ function otlpExporter(env: NodeJS.ProcessEnv): SpanExporter {
  * instrument.ts): the instrumentation patches grpc-js as it loads, and a
  * grpc-js loaded earlier is never patched, silently.
  * The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
- * (default: parentbased_always_on).
+ * (default: parentbased_always_on). With `instrument: false` the SDK starts
+ * without the gRPC instrumentation, for the interceptors (interceptors.ts)
+ * to make the spans instead; then nothing needs to load first.
  */
-export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK {
+export function startTracing(env: NodeJS.ProcessEnv = process.env, { instrument = true } = {}): NodeSDK {
   const otlp = spanDestination(env) === 'otlp';
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || 'grpc-course',
@@ -107,7 +109,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK {
         ? new BatchSpanProcessor({ exporter: new ConventionalStatus(otlpExporter(env)) })
         : new SimpleSpanProcessor({ exporter: new ConventionalStatus(recentSpans) }),
     ],
-    instrumentations: [new GrpcInstrumentation()],
+    instrumentations: instrument ? [new GrpcInstrumentation()] : [],
   });
   sdk.start();
   return sdk;

@@ -12,11 +12,17 @@ export interface LoggerClientOptions extends ChannelTlsOptions {
   metrics?: GrpcMetrics;
   /** After the metrics interceptor (lesson 11: the ids that travel with each call). */
   interceptors?: grpc.Interceptor[];
+  /** Lesson 14: a reconnect backoff that keeps up with its circuit breaker. */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 /** One client is one channel: make it once and share it, and its connection is reused by every call. */
-export function createLoggerClient(target: string, { metrics, interceptors = [], ...tls }: LoggerClientOptions): LoggerServiceClient {
+export function createLoggerClient(
+  target: string,
+  { metrics, interceptors = [], channelOptions, ...tls }: LoggerClientOptions,
+): LoggerServiceClient {
   return new loggerV1.LoggerService(target, channelCredentials(tls), {
+    ...channelOptions,
     interceptors: [...(metrics ? [clientMetricsInterceptor(metrics)] : []), ...interceptors],
   });
 }

@@ -8,6 +8,7 @@ import { courseCertificates } from '@course/06-tls';
 import { GrpcMetrics, type MetricsServerHandle, type MetricsServerOptions, processRegistry } from '@course/08-prometheus-metrics';
 import { startGreeterServer as startTracedServer, traceFields } from '@course/09-tracing';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
+import type { LogEntry } from '@course/proto/gen/logger/v1/LogEntry';
 import type { LoggerServiceClient } from '@course/proto/gen/logger/v1/LoggerService';
 import * as grpc from '@grpc/grpc-js';
 import { createLoggerClient } from './logger-client.js';
@@ -26,8 +27,11 @@ export function logDeadline(call: { getDeadline(): grpc.Deadline }, budgetMs: nu
   return now + Math.min(budgetMs, msLeft(call.getDeadline(), now) / 2);
 }
 
+/** The Log call SayHello makes, as a function a later lesson can wrap (14: a circuit breaker). */
+export type LogCall = (entry: LogEntry, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null) => void) => void;
+
 /** Lesson 05's SayHello, answered once its greeting is logged, or once logging it has failed. */
-export function sayHelloAndLog(client: LoggerServiceClient, logger: Logger, budgetMs: number): GreeterHandlers['SayHello'] {
+export function sayHelloAndLog(log: LogCall, logger: Logger, budgetMs: number): GreeterHandlers['SayHello'] {
   return (call, callback) =>
     sayHelloAsCaller(call, (err, reply) => {
       if (err || !reply) return callback(err, reply);
@@ -38,7 +42,7 @@ export function sayHelloAndLog(client: LoggerServiceClient, logger: Logger, budg
         parent: call,
         propagate_flags: grpc.propagate.CANCELLATION,
       };
-      client.Log({ method: call.getPath(), text: reply.message }, options, (logErr) => {
+      log({ method: call.getPath(), text: reply.message }, options, (logErr) => {
         if (logErr && logger.isLevelEnabled('warn')) {
           logger.warn({ code: grpc.status[logErr.code], details: logErr.details }, 'greeting not logged; answered anyway');
         }
@@ -54,8 +58,12 @@ export interface LoggingGreeterOptions extends MetricsServerOptions {
   loggerToken?: string;
   /** Client interceptors for the channel to the Logger (lesson 11: the ids that travel). */
   loggerInterceptors?: grpc.Interceptor[];
+  /** Options for the channel to the Logger (lesson 14: its reconnect backoff). */
+  loggerChannelOptions?: grpc.ChannelOptions;
   /** Default DEFAULT_LOG_BUDGET_MS. */
   logBudgetMs?: number;
+  /** Wraps each greeting's Log call (lesson 14: a circuit breaker); default the client's own Log. */
+  wrapLog?(log: LogCall, logger: Logger): LogCall;
 }
 
 export interface LoggingGreeterHandle extends MetricsServerHandle {
@@ -76,7 +84,9 @@ export async function startGreeterServer(options: LoggingGreeterOptions): Promis
     token: options.loggerToken ?? loggerTokenFromEnv(),
     metrics: clientMetrics,
     interceptors: options.loggerInterceptors,
+    channelOptions: options.loggerChannelOptions,
   });
+  const log: LogCall = (entry, callOptions, callback) => loggerClient.Log(entry, callOptions, callback);
   let handle: MetricsServerHandle;
   try {
     handle = await startTracedServer({
@@ -84,7 +94,10 @@ export async function startGreeterServer(options: LoggingGreeterOptions): Promis
       certs,
       registry,
       logger,
-      handlers: { SayHello: sayHelloAndLog(loggerClient, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS), ...options.handlers },
+      handlers: {
+        SayHello: sayHelloAndLog(options.wrapLog?.(log, logger) ?? log, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS),
+        ...options.handlers,
+      },
     });
   } catch (err) {
     loggerClient.close();

@@ -21,7 +21,7 @@ afterAll(async () => {
   remove();
 });
 
-const canary = async (...args: string[]) => startLesson(step, ['canary', '--port', String(port), ...args], { env }).exited;
+const canary = async (...args: string[]) => startLesson(step, ['canary', '--target', `localhost:${port}`, ...args], { env }).exited;
 
 it('`canary` alone exits 0 and prints the weights serve started with', async () => {
   const exit = await canary();

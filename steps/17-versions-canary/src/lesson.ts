@@ -162,16 +162,13 @@ const canaryCommand: Command = {
   description: "sets canary's share of greeter.v1 calls on a running serve, through HAProxy's runtime API",
   flags: {
     weight: { type: 'string', placeholder: 'N', description: 'percent of greeter.v1 calls for canary, 0 (rollback) to 100' },
-    port: { type: 'string', placeholder: 'P', description: 'the port serve put the proxy on (default 50051)' },
     socket: { type: 'string', placeholder: 'PATH', description: "the runtime API's socket, when it is not serve's (docker-compose.yml)" },
   },
-  async run(flags) {
+  async run({ target, flags }) {
     if (flags.weight === undefined) throw new UsageError('canary needs --weight N');
     const weight = parseWeight(flags.weight);
-    const socket =
-      typeof flags.socket === 'string'
-        ? flags.socket
-        : socketFor(flags.port === undefined ? 50051 : parsePort(String(flags.port), '--port'));
+    // --target names the proxy, as for `client`; serve keeps its runtime API by the proxy's port.
+    const socket = typeof flags.socket === 'string' ? flags.socket : socketFor(parsePort(target.split(':').at(-1) ?? '', '--target port'));
     try {
       await setCanaryWeight(socket, weight);
     } catch (err) {

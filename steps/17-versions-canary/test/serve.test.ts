@@ -58,7 +58,7 @@ describe('serve', () => {
       const first = split(await many(100, () => front.v1('Ada')));
       expect(first.failed).toBe(0);
       expect(Math.abs((first.byVersion['1.1'] ?? 0) - 10)).toBeLessThanOrEqual(3);
-      const canary = startLesson(step, ['canary', '--weight', '50', '--port', String(port)], { env });
+      const canary = startLesson(step, ['canary', '--weight', '50', '--target', `localhost:${port}`], { env });
       const result = await canary.exited;
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/canary +greeter\.v1 → stable 50, canary 50/);
@@ -79,7 +79,8 @@ describe('serve', () => {
   });
 
   it('`canary` with no proxy running says so in one line, exit 1', async () => {
-    const { code, stderr } = await startLesson(step, ['canary', '--weight', '5', '--port', String(await freePort())], { env }).exited;
+    const { code, stderr } = await startLesson(step, ['canary', '--weight', '5', '--target', `localhost:${await freePort()}`], { env })
+      .exited;
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/no proxy answers at .*: is `pnpm step 17 serve` running on that port\?/);
