@@ -60,6 +60,8 @@ export const TOOLS: readonly Tool[] = [
     debian: 'nats-server',
     usedBy: 'lesson 16 (JetStream: outage and crash tests)',
   },
+  { name: 'haproxy', probe: ['haproxy', '-v'], debian: 'haproxy', usedBy: 'lesson 17 (the proxy in front of stable and canary)' },
+  { name: 'socat', probe: ['socat', '-V'], debian: 'socat', usedBy: "lesson 17's README (HAProxy's runtime API by hand)" },
 ];
 
 export function missingTools(tools: readonly Tool[] = TOOLS): Tool[] {
