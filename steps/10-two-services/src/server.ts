@@ -30,10 +30,15 @@ export function logDeadline(call: { getDeadline(): grpc.Deadline }, budgetMs: nu
 /** The Log call SayHello makes, as a function a later lesson can wrap (14: a circuit breaker). */
 export type LogCall = (entry: LogEntry, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null) => void) => void;
 
-/** Lesson 05's SayHello, answered once its greeting is logged, or once logging it has failed. */
-export function sayHelloAndLog(log: LogCall, logger: Logger, budgetMs: number): GreeterHandlers['SayHello'] {
+/** A greeting (lesson 05's by default), answered once it is logged, or once logging it has failed. */
+export function sayHelloAndLog(
+  log: LogCall,
+  logger: Logger,
+  budgetMs: number,
+  greet: GreeterHandlers['SayHello'] = sayHelloAsCaller,
+): GreeterHandlers['SayHello'] {
   return (call, callback) =>
-    sayHelloAsCaller(call, (err, reply) => {
+    greet(call, (err, reply) => {
       if (err || !reply) return callback(err, reply);
       const options: grpc.CallOptions = {
         deadline: logDeadline(call, budgetMs),
@@ -64,6 +69,8 @@ export interface LoggingGreeterOptions extends MetricsServerOptions {
   logBudgetMs?: number;
   /** Wraps each greeting's Log call (lesson 14: a circuit breaker); default the client's own Log. */
   wrapLog?(log: LogCall, logger: Logger): LogCall;
+  /** The greeting that is logged (lesson 17: v1 answered by v2's logic); default lesson 05's. */
+  greet?: GreeterHandlers['SayHello'];
 }
 
 export interface LoggingGreeterHandle extends MetricsServerHandle {
@@ -95,7 +102,12 @@ export async function startGreeterServer(options: LoggingGreeterOptions): Promis
       registry,
       logger,
       handlers: {
-        SayHello: sayHelloAndLog(options.wrapLog?.(log, logger) ?? log, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS),
+        SayHello: sayHelloAndLog(
+          options.wrapLog?.(log, logger) ?? log,
+          logger,
+          options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS,
+          options.greet,
+        ),
         ...options.handlers,
       },
     });

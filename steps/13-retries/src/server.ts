@@ -124,7 +124,7 @@ export async function startRetryServer({ failFirst = 0, wrapLog, ...options }: R
   const logger = options.logger ?? createLogger({ mixin: logFields });
   // Lesson 10's SayHello, on the channel to the Logger that the server makes as it starts (read at the first call).
   const log: LogCall = (entry, callOptions, done) => handle.loggerClient.Log(entry, callOptions, done);
-  const sayHello = sayHelloAndLog(wrapLog?.(log, logger) ?? log, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS);
+  const sayHello = sayHelloAndLog(wrapLog?.(log, logger) ?? log, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS, options.greet);
   const handle = await startBackend({
     ...options,
     logger,

@@ -3,7 +3,6 @@
 // in the background. The broker can be down; the greeting does not wait for it.
 import { createLogger } from '@course/04-interceptors';
 import { processRegistry } from '@course/08-prometheus-metrics';
-import type { LoggingGreeterHandle, LoggingGreeterOptions } from '@course/10-two-services';
 import { forwardedHeaders, logFields, REQUEST_ID, USER_ID } from '@course/11-metadata-propagation';
 // The previous step's Greeter (lesson 15 watches lesson 14's), imported here and nowhere else.
 import { startGreeterServer as startPreviousGreeter } from '@course/15-dashboards';
@@ -43,7 +42,11 @@ export function greetedEventInterceptor(outbox: Outbox): grpc.ServerInterceptor 
   };
 }
 
-export interface EventsGreeterOptions extends LoggingGreeterOptions {
+/** What the previous step's Greeter takes and gives. */
+type PreviousOptions = Parameters<typeof startPreviousGreeter>[0];
+type PreviousHandle = Awaited<ReturnType<typeof startPreviousGreeter>>;
+
+export interface EventsGreeterOptions extends PreviousOptions {
   /** The outbox file; the same path after a crash delivers what was left. */
   outboxPath: string;
   outboxCapacity?: number;
@@ -51,7 +54,7 @@ export interface EventsGreeterOptions extends LoggingGreeterOptions {
   broker?: Broker;
 }
 
-export interface EventsGreeterHandle extends LoggingGreeterHandle {
+export interface EventsGreeterHandle extends PreviousHandle {
   outbox: Outbox;
   relay: Relay;
   broker: Broker;
@@ -62,7 +65,7 @@ export async function startGreeterServer(options: EventsGreeterOptions): Promise
   const broker = options.broker ?? (await brokerFromEnv());
   const registry = options.registry ?? processRegistry();
   const outbox = new Outbox({ path: options.outboxPath, capacity: options.outboxCapacity, logger, registry });
-  let handle: LoggingGreeterHandle;
+  let handle: PreviousHandle;
   try {
     handle = await startPreviousGreeter({
       ...options,

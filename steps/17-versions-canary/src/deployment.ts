@@ -1,12 +1,16 @@
 // The two deployments behind the proxy: stable (release 1.0, greeter.v1
-// only: lesson 12's backend as it was) and canary (release 1.1: greeter.v1
+// only: lesson 16's Greeter as it was) and canary (release 1.1: greeter.v1
 // on v2's logic, and greeter.v2 beside it). Every reply says which release
 // answered in its trailers, `x-version`.
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serviceDefinition } from '@course/01-unary';
 import { createLogger, recoverHandlers } from '@course/04-interceptors';
 import { describedServices, REFLECTED_SERVICES, reflectionEnabled } from '@course/07-reflection-health';
 import { logFields } from '@course/11-metadata-propagation';
-import { type BackendHandle, type BackendOptions, startBackend } from '@course/12-load-balancing';
+// The previous step's Greeter, imported here and nowhere else.
+import { type EventsGreeterHandle, type EventsGreeterOptions, startGreeterServer } from '@course/16-async-events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { GREETER_V2, sayHelloV1OnV2, sayHelloV2Handler } from './versions.js';
@@ -29,25 +33,30 @@ export function versionInterceptor(version: string): grpc.ServerInterceptor {
     });
 }
 
-export interface DeploymentOptions extends Omit<BackendOptions, 'id'> {
+export interface DeploymentOptions extends Omit<EventsGreeterOptions, 'id' | 'outboxPath'> {
   track: Track;
+  /** Default: OUTBOX_PATH, or one per track and port (per process for port 0) in the temp dir. */
+  outboxPath?: string;
 }
 
-export interface DeploymentHandle extends BackendHandle {
+export interface DeploymentHandle extends EventsGreeterHandle {
   track: Track;
   version: string;
 }
 
-export async function startDeployment({ track, ...options }: DeploymentOptions): Promise<DeploymentHandle> {
+export async function startDeployment({ track, outboxPath, ...options }: DeploymentOptions): Promise<DeploymentHandle> {
   const version = VERSIONS[track];
   const canary = track === 'canary';
   const logger = options.logger ?? createLogger({ mixin: logFields });
   const reflection = options.reflection ?? reflectionEnabled();
-  const handle = await startBackend({
+  const handle = await startGreeterServer({
     ...options,
     id: track,
     logger,
-    handlers: canary ? { SayHello: sayHelloV1OnV2, ...options.handlers } : options.handlers,
+    outboxPath:
+      outboxPath ?? process.env.OUTBOX_PATH ?? join(tmpdir(), `grpc-course-outbox-17-${track}-${options.port || `pid${process.pid}`}.db`),
+    // The canary answers v1 with v2's logic, logged and evented like every greeting before it.
+    ...(canary && { greet: sayHelloV1OnV2 }),
     // The canary describes greeter.v2 too: it serves reflection itself, below.
     reflection: canary ? false : reflection,
     serverOptions: {
