@@ -70,7 +70,7 @@ async function burst(client: GreeterClient, count: number) {
 }
 
 /** The call's status, whatever it is (`once` would reject on the 'error' that comes first). */
-const ended = (call: grpc.ClientDuplexStream<unknown, unknown>) => new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+const ended = (call: grpc.Call) => new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
 
 describe('the rate limit', () => {
   it('refuses exactly the calls past the bucket, with RESOURCE_EXHAUSTED and a RetryInfo, and counts them by caller class', async () => {
@@ -130,7 +130,7 @@ describe('load shedding', () => {
     expect(shed.errors[0]?.details).toBe(SHED_MESSAGE);
     // Ended three ways: half-closed (OK), cancelled; each frees its slot exactly once.
     open[0]?.end();
-    await ended(open[0] as grpc.ClientDuplexStream<unknown, unknown>);
+    await ended(open[0] as grpc.Call);
     open[1]?.cancel();
     await greeter.limits.untilInFlight(0);
     expect((await burst(c, 2)).codes).toEqual({ OK: 2 });
