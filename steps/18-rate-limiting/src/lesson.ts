@@ -65,7 +65,8 @@ export const lesson: Lesson = {
   ...previousLesson,
   step: '18',
   title: 'Rate limiting',
-  summary: 'A bucket per caller and method, refused with RESOURCE_EXHAUSTED and a RetryInfo the client waits out; load shedding past N in flight.',
+  summary:
+    'A bucket per caller and method, refused with RESOURCE_EXHAUSTED and a RetryInfo the client waits out; load shedding past N in flight.',
   flags: {
     ...previousLesson.flags,
     demo: {},
@@ -93,7 +94,10 @@ export const lesson: Lesson = {
         const client = (userId: string) => createGreeterClient(`localhost:${g.port}`, { ca: certs.ca, token: tokenFromEnv(), userId });
         const [noisy, quiet] = [client('noisy'), client('quiet')];
         try {
-          row('limits', `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s, ${DEMO_LIMITS.maxInFlight} in flight`);
+          row(
+            'limits',
+            `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s, ${DEMO_LIMITS.maxInFlight} in flight`,
+          );
           row('noisy', `5 at once: ${await burst(noisy, 5)}`);
           row('quiet', `1: ${await burst(quiet, 1)}, its own bucket`);
           await greet(noisy, 'noisy', 'Ada');
@@ -121,7 +125,8 @@ export const lesson: Lesson = {
     const limits = {
       points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
       perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
-      maxInFlight: flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
+      maxInFlight:
+        flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
     };
     row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
     return serveWithEvents(context, (options) => startGreeterServer({ ...options, limits }));

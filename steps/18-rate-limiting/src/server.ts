@@ -2,7 +2,11 @@
 // method, and on the calls the whole server has in flight.
 import { processRegistry } from '@course/08-prometheus-metrics';
 // The previous step's Greeter, imported here and nowhere else.
-import { type EventsGreeterHandle as PreviousHandle, type EventsGreeterOptions as PreviousOptions, startGreeterServer as startPreviousGreeter } from '@course/16-async-events';
+import {
+  type EventsGreeterHandle as PreviousHandle,
+  type EventsGreeterOptions as PreviousOptions,
+  startGreeterServer as startPreviousGreeter,
+} from '@course/16-async-events';
 import { createLimits, type LimitOptions, type Limits } from './limits.js';
 
 export const DEFAULT_LIMITS = { points: 10, perSeconds: 1, maxInFlight: 100 } as const;
