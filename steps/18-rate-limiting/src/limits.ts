@@ -60,7 +60,10 @@ export function createLimits(options: LimitOptions): Limits {
   const children = new Map<string, Map<string, Record<Kind, { allowed: Counter.Internal; refused: Counter.Internal }>>>();
   const series = (path: string, callerClass: string) => {
     let byClass = children.get(path);
-    if (!byClass) children.set(path, (byClass = new Map()));
+    if (!byClass) {
+      byClass = new Map();
+      children.set(path, byClass);
+    }
     let kinds = byClass.get(callerClass);
     if (!kinds) {
       const [, service = '', method = ''] = path.split('/');
@@ -79,7 +82,10 @@ export function createLimits(options: LimitOptions): Limits {
 
   const interceptor: grpc.ServerInterceptor = (method, call) => {
     let skip = exempt.get(method.path);
-    if (skip === undefined) exempt.set(method.path, (skip = isExempt(method.path)));
+    if (skip === undefined) {
+      skip = isExempt(method.path);
+      exempt.set(method.path, skip);
+    }
     if (skip) return new grpc.ServerInterceptingCall(call);
     let admitted = false;
     let ended = false;
@@ -87,7 +93,10 @@ export function createLimits(options: LimitOptions): Limits {
     const release = () => {
       if (admitted && !ended) {
         inFlight--;
-        if (waiters.length > 0) waiters = waiters.filter((w) => (w.n >= inFlight ? (w.resolve(), false) : true));
+        if (waiters.length > 0) {
+          for (const w of waiters) if (w.n >= inFlight) w.resolve();
+          waiters = waiters.filter((w) => w.n < inFlight);
+        }
       }
       ended = true;
     };

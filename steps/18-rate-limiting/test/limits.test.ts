@@ -11,7 +11,7 @@ import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
-import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
+import type { GreeterClient, GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type LimitOptions, retryDelayMs, SHED_MESSAGE, startGreeterServer, withRetryInfo } from '../src/index.js';
@@ -28,7 +28,7 @@ afterEach(async () => {
 /** A window far longer than any test: no refill during a burst. */
 const LONG = 600;
 
-async function setup(limits: Partial<Omit<LimitOptions, 'registry'>>) {
+async function setup(limits: Partial<Omit<LimitOptions, 'registry'>>, handlers?: Partial<GreeterHandlers>) {
   const dir = mkdtempSync(join(tmpdir(), 'lesson-18-'));
   stops.push(() => rmSync(dir, { recursive: true, force: true }));
   const logger = await startLoggerServer({ certs, logger: createLogger({ level: 'silent' }), metricsAddress: ANY_PORT });
@@ -42,6 +42,7 @@ async function setup(limits: Partial<Omit<LimitOptions, 'registry'>>) {
     outboxPath: join(dir, 'outbox.db'),
     broker: new InProcessBroker(),
     limits,
+    handlers,
   });
   stops.push(() => greeter.stop());
   const client = (userId?: string) => {
@@ -138,6 +139,15 @@ describe('load shedding', () => {
     const late = c.Chat({ deadline: Date.now() + 200 });
     late.on('error', () => {});
     expect((await ended(late)).code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await greeter.limits.untilInFlight(0);
+    expect(greeter.limits.inFlight).toBe(0);
+  });
+
+  it('frees the slot of a call whose handler never answers, once its deadline passes', async () => {
+    // grpc-js ends such a call below the interceptors: only the cancel tells the limiter.
+    const { greeter, client } = await setup({ points: 1000, perSeconds: LONG, maxInFlight: 1 }, { SayHello: () => {} });
+    const c = client('stuck');
+    await expect(sayHello(c, 'never', { deadline: Date.now() + 300 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
     await greeter.limits.untilInFlight(0);
     expect(greeter.limits.inFlight).toBe(0);
   });
