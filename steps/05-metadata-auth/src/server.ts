@@ -17,6 +17,8 @@ export interface AuthServerOptions extends LoggedServerOptions {
   /** The accepted token; default: AUTH_TOKEN, see tokenFromEnv. */
   token?: string;
   isPublic?: AuthOptions['isPublic'];
+  /** Interceptors that run after auth, in the caller's context (lesson 18: limits per caller). */
+  afterAuth?: grpc.ServerInterceptor[];
 }
 
 export function startGreeterServer(options: AuthServerOptions = {}): Promise<LoggedServerHandle> {
@@ -28,7 +30,11 @@ export function startGreeterServer(options: AuthServerOptions = {}): Promise<Log
     serverOptions: {
       ...options.serverOptions,
       // Last in the list: logging (earlier) still records refused calls.
-      interceptors: [...(options.serverOptions?.interceptors ?? []), authInterceptor({ token, isPublic: options.isPublic })],
+      interceptors: [
+        ...(options.serverOptions?.interceptors ?? []),
+        authInterceptor({ token, isPublic: options.isPublic }),
+        ...(options.afterAuth ?? []),
+      ],
     },
   });
 }

@@ -27,8 +27,11 @@ export function describeEvent(e: Greeted): string {
   return `Greeted "${e.name}", user ${e.userId || '-'}, request ${e.requestId}, id ${e.eventId.slice(0, 8)}`;
 }
 
-/** `serve`: the Greeter and its Logger as lesson 11 runs them, the outbox, the broker from the environment. */
-function serveWithEvents(context: ServeContext) {
+/**
+ * `serve`: the Greeter and its Logger as lesson 11 runs them, the outbox, the
+ * broker from the environment. A later lesson passes its own Greeter (18: limits).
+ */
+export function serveWithEvents(context: ServeContext, startGreeter: typeof startGreeterServer = startGreeterServer) {
   const { flags, port } = context;
   const outboxPath = String(flags.outbox ?? process.env.OUTBOX_PATH ?? join(tmpdir(), `grpc-course-outbox-${port}.db`));
   const capacity =
@@ -37,7 +40,7 @@ function serveWithEvents(context: ServeContext) {
   let greeter: EventsGreeterHandle | undefined;
   const start = async (options: LoggingGreeterOptions) => {
     const broker = await brokerFromEnv();
-    greeter = await startGreeterServer({ ...options, outboxPath, outboxCapacity: capacity, broker });
+    greeter = await startGreeter({ ...options, outboxPath, outboxCapacity: capacity, broker });
     row('events', `${broker.name}; outbox ${outboxPath} (${greeter.outbox.length} waiting)`);
     // The in-process broker lives here, so its consumer must too; a real broker's runs where it likes.
     if (broker instanceof InProcessBroker) analytics = await startAnalytics(broker, { onEvent: (e) => row('event', describeEvent(e)) });
@@ -171,7 +174,7 @@ export const lesson: Lesson = {
       rmSync(dir, { recursive: true, force: true });
     }
   },
-  serve: serveWithEvents,
+  serve: (context) => serveWithEvents(context),
   client: propagationLesson.client,
   servers: { ...previousLesson.servers, consumer: consumerMode },
 };
