@@ -1,9 +1,9 @@
 // A backend worth retrying against: lesson 12's, failing the first K attempts
 // of each call with UNAVAILABLE, and refusing at once work it cannot finish
 // before the caller's deadline; it counts both, so a test can see every attempt.
-import { createLogger } from '@course/04-interceptors';
-import { DEFAULT_LOG_BUDGET_MS, type LogCall, msLeft, sayHelloAndLog } from '@course/10-two-services';
-import { logFields, REQUEST_ID } from '@course/11-metadata-propagation';
+import { sayHelloAsCaller } from '@course/05-metadata-auth';
+import { msLeft } from '@course/10-two-services';
+import { REQUEST_ID } from '@course/11-metadata-propagation';
 import { type BackendHandle, type BackendOptions, startBackend } from '@course/12-load-balancing';
 import type { GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
@@ -118,17 +118,12 @@ export interface RetryServerHandle extends BackendHandle {
  * after lesson 11's and 12's (they add their ids to the trailers of its
  * failures), and before auth (lesson 05 puts it last).
  */
-export async function startRetryServer({ failFirst = 0, wrapLog, ...options }: RetryServerOptions): Promise<RetryServerHandle> {
+export async function startRetryServer({ failFirst = 0, ...options }: RetryServerOptions): Promise<RetryServerHandle> {
   const attempts = newAttempts(failFirst);
-  // The Greeter's own logger, shared with the SayHello it wraps (lesson 11 makes the same one when none is given).
-  const logger = options.logger ?? createLogger({ mixin: logFields });
-  // Lesson 10's SayHello, on the channel to the Logger that the server makes as it starts (read at the first call).
-  const log: LogCall = (entry, callOptions, done) => handle.loggerClient.Log(entry, callOptions, done);
-  const sayHello = sayHelloAndLog(wrapLog?.(log, logger) ?? log, logger, options.logBudgetMs ?? DEFAULT_LOG_BUDGET_MS, options.greet);
   const handle = await startBackend({
     ...options,
-    logger,
-    handlers: { SayHello: withDeadlineAwareWork(sayHello, attempts), ...options.handlers },
+    // Lesson 10 still logs the greeting (and lesson 14 can wrap that Log call): only the work before it is this lesson's.
+    greet: withDeadlineAwareWork(options.greet ?? sayHelloAsCaller, attempts),
     // After logging and metrics too (lessons 04, 08): failed attempts are logged and counted.
     serverOptions: { ...options.serverOptions, interceptors: [flakyInterceptor(attempts), ...(options.serverOptions?.interceptors ?? [])] },
   });
