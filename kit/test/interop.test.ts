@@ -28,10 +28,10 @@ const SINCE: Record<Feature, string> = {
   metrics: '08', // grpc_server_handled_total on the printed metrics URL
 };
 /**
- * The lessons that serve greeter.v2.Greeter beside v1 (reflection lists it; the Python client calls only v1):
- * lesson 17, whose proxy fronts both. Lesson 18 still builds on lesson 16's single Greeter.
+ * greeter.v2.Greeter is served beside v1 from lesson 17 on (reflection lists it; the Python client calls
+ * only v1): lesson 17's proxy fronts both, and the lessons after it run its canary deployment.
  */
-const SERVES_V2: ReadonlySet<string> = new Set(['17']);
+const servesV2 = (step: string) => Number(step) >= 17;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('../interop/interop.py', import.meta.url));
@@ -100,7 +100,7 @@ function expected(has: (f: Feature) => boolean, step: string) {
     ...(has('health') && { 'health Check (no token)': { '': 'SERVING', 'greeter.v1.Greeter': 'SERVING', 'no.such.Service': 'NOT_FOUND' } }),
     ...(has('reflection') && {
       'reflection (no token)': {
-        services: ['greeter.v1.Greeter', ...(SERVES_V2.has(step) ? ['greeter.v2.Greeter'] : []), 'grpc.health.v1.Health'],
+        services: ['greeter.v1.Greeter', ...(servesV2(step) ? ['greeter.v2.Greeter'] : []), 'grpc.health.v1.Health'],
         'greeter.v1.Greeter methods': ['SayHello', 'StreamGreetings', 'Chat'],
         "messages that differ from the client's .proto": {},
       },

@@ -11,7 +11,8 @@ import type { LoggingGreeterOptions } from '@course/10-two-services';
 import { withBothServers } from '@course/10-two-services/lesson';
 import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
-// The previous step's lesson, imported here and nowhere else.
+// The lesson whose modes this one keeps (a Greeter, its Logger and the events; lesson 17's proxy
+// is not part of this step), imported here and nowhere else.
 import { lesson as previousLesson, serveWithEvents } from '@course/16-async-events/lesson';
 import { type Lesson, parsePositiveInt, row } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';

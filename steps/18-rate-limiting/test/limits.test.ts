@@ -10,6 +10,7 @@ import { createLogger } from '@course/04-interceptors';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
+import { createGreeterV2Client, sayHelloV1, sayHelloV2, split } from '@course/17-versions-canary';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import type { GreeterClient, GreeterHandlers } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
@@ -111,6 +112,22 @@ describe('the rate limit', () => {
     expect(reply.message).toContain('second');
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(0);
+  });
+});
+
+describe("on lesson 17's canary deployment", () => {
+  it('limits greeter.v2 in a bucket of its own, and every reply, refused or not, names the release', async () => {
+    const { greeter, client } = await setup({ points: 2, perSeconds: LONG });
+    const v1 = client();
+    const v2 = createGreeterV2Client(`localhost:${greeter.port}`, { ca: certs.ca, token: TOKEN });
+    stops.push(() => v2.close());
+    const v1Replies = await Promise.all(Array.from({ length: 3 }, () => sayHelloV1(v1, 'Ada')));
+    const v2Replies = await Promise.all(Array.from({ length: 3 }, () => sayHelloV2(v2, { given: 'Ada', family: 'Lovelace' })));
+    for (const replies of [v1Replies, v2Replies]) {
+      expect(split(replies)).toEqual({ byVersion: { '1.1': 2 }, failed: 1 });
+      expect(replies.map((r) => r.version)).toEqual(['1.1', '1.1', '1.1']);
+      expect(replies.filter((r) => r.error).map((r) => r.error?.code)).toEqual([grpc.status.RESOURCE_EXHAUSTED]);
+    }
   });
 });
 
