@@ -4,6 +4,7 @@
 // this process goes, however it goes.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -62,12 +63,47 @@ export async function startMode(stepDir: string, mode: string, args: string[] = 
   };
 }
 
-/** A port that is free now, for a child to listen on when its address must be known before it starts. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer().listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+/**
+ * Where the kernel takes ports for `listen(0)` and for the local end of outgoing connections
+ * (Linux: net.ipv4.ip_local_port_range; 32768-60999 by default).
+ */
+async function ephemeralRange(): Promise<[number, number]> {
+  try {
+    const [low, high] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    if (low && high && low <= high) return [low, high];
+  } catch {}
+  return [32_768, 60_999];
+}
+
+async function tryListen(port: number, host: string): Promise<number | undefined> {
+  const server = net.createServer();
+  try {
+    server.listen(port, host);
+    await once(server, 'listening');
+  } catch {
+    return undefined;
+  }
+  const found = (server.address() as AddressInfo).port;
   server.close();
   await once(server, 'close');
-  return port;
+  return found;
+}
+
+/**
+ * A port that is free now, for a child to listen on when its address must be known before it starts.
+ * It is picked below the kernel's ephemeral range: a port from `listen(0)` could be taken, between
+ * this check and the child's bind, by the local end of any outgoing connection on a busy machine.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [low] = await ephemeralRange();
+  const floor = 10_000;
+  if (low - floor >= 1_000) {
+    for (let tries = 0; tries < 20; tries++) {
+      const found = await tryListen(floor + Math.floor(Math.random() * (low - floor)), host);
+      if (found !== undefined) return found;
+    }
+  }
+  const found = await tryListen(0, host);
+  if (found === undefined) throw new Error(`no free port on ${host}`);
+  return found;
 }

@@ -1,8 +1,11 @@
 // startMode's promise that a child never outlives its parent, through real
 // processes: a parent killed outright, even while its child is still starting.
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../src/child.js';
 import { type NodeProcess, startLesson } from '../src/process.js';
 
 const fixture = fileURLToPath(new URL('fixtures/two-modes', import.meta.url));
@@ -57,5 +60,20 @@ describe('a child mode started with startMode', () => {
     const { code, stdout } = await parent.exited;
     expect(code).toBe(0);
     expect(stdout).toMatch(/server\s+SIGTERM: stopping\n\s+child\s+SIGTERM: stopping\n\s+child\s+stopped\n\s+server\s+stopped\n$/);
+  });
+});
+
+describe('freePort', () => {
+  it('gives a port below the range the kernel hands out for listen(0) and outgoing connections, free to bind', async () => {
+    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    const ports = await Promise.all(Array.from({ length: 5 }, () => freePort()));
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(low as number);
+      const server = net.createServer().listen(port, '127.0.0.1');
+      await once(server, 'listening');
+      server.close();
+      await once(server, 'close');
+    }
   });
 });
