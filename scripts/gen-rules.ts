@@ -1,0 +1,59 @@
+// Builds lesson 21's descriptor set, the one protovalidate reads its rules from:
+// steps/21-validation/proto (the rules) compiled by protoc against the
+// descriptor of buf/validate/validate.proto that @bufbuild/protovalidate ships,
+// so no copy of that .proto is ever in the repository. `--check` builds it
+// again and fails if the committed file differs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const lesson = join(root, 'steps/21-validation');
+const output = join(lesson, 'rules.binpb');
+const sources = ['greeter/v1/greeter_rules.proto'];
+const check = process.argv.includes('--check');
+
+// The packages resolve from the lesson that depends on them.
+const lessonRequire = createRequire(join(lesson, 'package.json'));
+const { create, toBinary } = lessonRequire('@bufbuild/protobuf') as typeof import('@bufbuild/protobuf');
+const wkt = lessonRequire('@bufbuild/protobuf/wkt') as typeof import('@bufbuild/protobuf/wkt');
+const { file_buf_validate_validate: validate } = lessonRequire(
+  '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js',
+) as typeof import('@bufbuild/protovalidate/gen/buf/validate/validate_pb.js');
+
+// validate.proto and what it imports, as protoc's --descriptor_set_in takes them.
+const imports = create(wkt.FileDescriptorSetSchema, {
+  file: [...validate.dependencies, validate].map((file) => ({
+    ...file.proto,
+    // Some releases embed the descriptor without its dependency list; protoc needs it.
+    dependency: file.proto.dependency.length > 0 ? file.proto.dependency : file.dependencies.map((d) => `${d.name}.proto`),
+  })),
+});
+
+const staged = mkdtempSync(join(tmpdir(), 'proto-rules-'));
+try {
+  const importsFile = join(staged, 'validate.binpb');
+  writeFileSync(importsFile, toBinary(wkt.FileDescriptorSetSchema, imports));
+  const built = join(staged, 'rules.binpb');
+  // Without --include_imports: the set holds the lesson's file only; the server adds validate.proto from the package.
+  execFileSync('protoc', [`-I${join(lesson, 'proto')}`, `--descriptor_set_in=${importsFile}`, `-o${built}`, ...sources], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const fresh = readFileSync(built);
+  const where = relative(root, output);
+  if (check) {
+    if (!existsSync(output) || !fresh.equals(readFileSync(output))) {
+      console.error(`${where} is stale: run pnpm gen and commit the result`);
+      process.exit(1);
+    }
+    console.log(`${where} is up to date`);
+  } else {
+    writeFileSync(output, fresh);
+    console.log(`wrote ${where}: ${fresh.length} bytes`);
+  }
+} finally {
+  rmSync(staged, { recursive: true, force: true });
+}
