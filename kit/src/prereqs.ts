@@ -66,7 +66,7 @@ export const TOOLS: readonly Tool[] = [
     name: 'protoc',
     probe: ['protoc', '--version'],
     debian: 'protobuf-compiler',
-    usedBy: "lesson 21 (pnpm gen and check:gen build its rules' descriptor set against protovalidate's own descriptor)",
+    usedBy: "lesson 21 (pnpm gen and check:gen build its rules' descriptor set) and the interop check (google/rpc stubs for Python)",
   },
 ];
 
