@@ -5,10 +5,12 @@
 // again and fails if the committed file differs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { file_buf_validate_validate as validate } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lesson = join(root, 'steps/21-validation');
@@ -16,16 +18,8 @@ const output = join(lesson, 'rules.binpb');
 const sources = ['greeter/v1/greeter_rules.proto'];
 const check = process.argv.includes('--check');
 
-// The packages resolve from the lesson that depends on them.
-const lessonRequire = createRequire(join(lesson, 'package.json'));
-const { create, toBinary } = lessonRequire('@bufbuild/protobuf') as typeof import('@bufbuild/protobuf');
-const wkt = lessonRequire('@bufbuild/protobuf/wkt') as typeof import('@bufbuild/protobuf/wkt');
-const { file_buf_validate_validate: validate } = lessonRequire(
-  '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js',
-) as typeof import('@bufbuild/protovalidate/gen/buf/validate/validate_pb.js');
-
 // validate.proto and what it imports, as protoc's --descriptor_set_in takes them.
-const imports = create(wkt.FileDescriptorSetSchema, {
+const imports = create(FileDescriptorSetSchema, {
   file: [...validate.dependencies, validate].map((file) => ({
     ...file.proto,
     // Some releases embed the descriptor without its dependency list; protoc needs it.
@@ -36,7 +30,7 @@ const imports = create(wkt.FileDescriptorSetSchema, {
 const staged = mkdtempSync(join(tmpdir(), 'proto-rules-'));
 try {
   const importsFile = join(staged, 'validate.binpb');
-  writeFileSync(importsFile, toBinary(wkt.FileDescriptorSetSchema, imports));
+  writeFileSync(importsFile, toBinary(FileDescriptorSetSchema, imports));
   const built = join(staged, 'rules.binpb');
   // Without --include_imports: the set holds the lesson's file only; the server adds validate.proto from the package.
   execFileSync('protoc', [`-I${join(lesson, 'proto')}`, `--descriptor_set_in=${importsFile}`, `-o${built}`, ...sources], {

@@ -24,7 +24,8 @@ import { startGreeterServer } from './server.js';
 const CALL_MS = 5_000;
 
 /** A value as the demo shows it: quoted, long ones shortened to their length. */
-const shown = (value: string) => (value.length > 20 ? `${JSON.stringify(value.slice(0, 4)).slice(0, -1)}…" (${value.length})` : JSON.stringify(value));
+const shown = (value: string) =>
+  value.length > 20 ? `${JSON.stringify(value.slice(0, 4)).slice(0, -1)}…" (${value.length})` : JSON.stringify(value);
 
 /** The outcome of a refused call: its code and the count, then one row per field violation. */
 function refusal(label: string, sent: string, err: unknown): void {

@@ -2,11 +2,12 @@
 // message against its buf.validate rules with @bufbuild/protovalidate, and
 // refuses a bad one with INVALID_ARGUMENT and a google.rpc.BadRequest that
 // lists every field violation, before any handler sees it.
-import { serviceDefinition, type ServiceIdentity } from '@course/01-unary';
-import { encodeStatus, STATUS_DETAILS_KEY } from '@course/18-rate-limiting';
-import { create, type DescMessage, fromBinary } from '@bufbuild/protobuf';
+
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { pathToString } from '@bufbuild/protobuf/reflect';
 import { createValidator, type Violation } from '@bufbuild/protovalidate';
+import { type ServiceIdentity, serviceDefinition } from '@course/01-unary';
+import { encodeStatus, STATUS_DETAILS_KEY } from '@course/18-rate-limiting';
 import * as grpc from '@grpc/grpc-js';
 import { CONTRACT, checkRulesMatchContract, RULES } from './rules.js';
 
@@ -26,7 +27,7 @@ export function fieldViolation(v: Violation): FieldViolation {
 }
 
 /** The status a refused message gets: INVALID_ARGUMENT, a one-line message, and every violation in the trailer. */
-export function badRequestStatus(violations: FieldViolation[]): Partial<grpc.StatusObject> {
+export function badRequestStatus(violations: FieldViolation[]): grpc.StatusObject {
   const count = violations.length === 1 ? '1 field violation' : `${violations.length} field violations`;
   const details = `invalid request: ${count} (${violations.map((v) => v.field).join(', ')})`;
   const metadata = new grpc.Metadata();
@@ -37,55 +38,66 @@ export function badRequestStatus(violations: FieldViolation[]): Partial<grpc.Sta
   return { code: grpc.status.INVALID_ARGUMENT, details, metadata };
 }
 
-/** What a method's request is checked with: the proto-loader serializer (its bytes) and the schema with the rules. */
-interface Checked {
-  serialize(value: unknown): Buffer;
-  schema: DescMessage;
-}
-
-export interface ValidationOptions {
-  /** The service whose requests are checked (lesson 01's GREETER by default). */
-  service: ServiceIdentity;
-}
+/** A method's request check: its violations ([] when it passes); throws when a rule cannot be evaluated. */
+export type RequestCheck = (request: unknown) => FieldViolation[];
 
 /**
- * Builds, once, the table of the service's methods whose request type has rules; the interceptor then
- * does per message one table look-up, one encode, one decode and the validator's (cached, compiled) rules.
+ * Builds, once, a check for each of the service's methods whose request type has rules, by method path.
+ * A call then costs one look-up, one encode, one decode and the validator's compiled (cached) rules.
  */
-export function createValidation({ service }: ValidationOptions): grpc.ServerInterceptor {
+export function requestChecks(service: ServiceIdentity): Map<string, RequestCheck> {
   const validator = createValidator({ registry: RULES });
   const withRules = new Map(checkRulesMatchContract().map((m) => [m.typeName, m]));
   const served = CONTRACT.getService(service.name);
   if (!served) throw new Error(`${service.name} is not in the contract's descriptor set`);
-  const methods = new Map<string, Checked>();
+  const checks = new Map<string, RequestCheck>();
   for (const [name, definition] of Object.entries(serviceDefinition(service))) {
     const schema = withRules.get(served.methods.find((m) => m.name === name)?.input.typeName ?? '');
     if (!schema) continue;
     // Compiles the rules now: a rule that does not compile stops the server here, not a call later.
     const compiled = validator.validate(schema, create(schema));
     if (compiled.kind === 'error') throw compiled.error;
-    methods.set(definition.path, { serialize: definition.requestSerialize, schema });
+    checks.set(definition.path, (request) => {
+      // proto-loader's objects are not protobuf-es messages (longs as strings, oneof
+      // markers); the wire format is what both agree on, so the check reads the same bytes.
+      const result = validator.validate(schema, fromBinary(schema, definition.requestSerialize(request)));
+      if (result.kind === 'error') throw result.error;
+      return result.kind === 'valid' ? [] : result.violations.map(fieldViolation);
+    });
   }
+  return checks;
+}
 
+export interface ValidationOptions {
+  /** The service whose requests are checked (lesson 01's GREETER for the Greeter). */
+  service: ServiceIdentity;
+}
+
+/** The server interceptor: each request message of a method with rules is checked before it is passed on. */
+export function createValidation({ service }: ValidationOptions): grpc.ServerInterceptor {
+  const checks = requestChecks(service);
   return (method, call) => {
-    const checked = methods.get(method.path);
-    if (!checked) return new grpc.ServerInterceptingCall(call);
+    const check = checks.get(method.path);
+    if (!check) return new grpc.ServerInterceptingCall(call);
     let refused = false;
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMessage(message, nextMessage) {
             if (refused) return;
-            // proto-loader's objects are not protobuf-es messages (longs as strings, oneof
-            // markers); the wire format is what both agree on, so the check reads the same bytes.
-            const request = fromBinary(checked.schema, checked.serialize(message));
-            const result = validator.validate(checked.schema, request);
-            if (result.kind === 'valid') return nextMessage(message);
+            let violations: FieldViolation[];
+            try {
+              violations = check(message);
+            } catch {
+              // A rule that cannot be evaluated is the server's fault, never the caller's.
+              refused = true;
+              return call.sendStatus({ code: grpc.status.INTERNAL, details: 'request validation failed' });
+            }
+            if (violations.length === 0) return nextMessage(message);
             refused = true;
-            // A rule that cannot be evaluated is the server's fault, never the caller's.
-            if (result.kind === 'error') return call.sendStatus({ code: grpc.status.INTERNAL, details: 'request validation failed' });
-            // On a stream too: the call ends here, with what was already delivered kept (lesson 03's room drops a bad member the same way).
-            call.sendStatus(badRequestStatus(result.violations.map(fieldViolation)));
+            // On a stream too: the call ends here, what was delivered before stays delivered
+            // (lesson 03's room drops a member for a bad message the same way).
+            call.sendStatus(badRequestStatus(violations));
           },
           onReceiveHalfClose(next) {
             if (!refused) next();
