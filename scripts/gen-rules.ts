@@ -4,13 +4,14 @@
 // so no copy of that .proto is ever in the repository. `--check` builds it
 // again and fails if the committed file differs.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { file_buf_validate_validate as validate } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
+import { writeOrCheck } from './generated.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lesson = join(root, 'steps/21-validation');
@@ -36,18 +37,7 @@ try {
   execFileSync('protoc', [`-I${join(lesson, 'proto')}`, `--descriptor_set_in=${importsFile}`, `-o${built}`, ...sources], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const fresh = readFileSync(built);
-  const where = relative(root, output);
-  if (check) {
-    if (!existsSync(output) || !fresh.equals(readFileSync(output))) {
-      console.error(`${where} is stale: run pnpm gen and commit the result`);
-      process.exit(1);
-    }
-    console.log(`${where} is up to date`);
-  } else {
-    writeFileSync(output, fresh);
-    console.log(`wrote ${where}: ${fresh.length} bytes`);
-  }
+  writeOrCheck(root, output, readFileSync(built), check);
 } finally {
   rmSync(staged, { recursive: true, force: true });
 }
