@@ -1,5 +1,4 @@
-// Validate before sending: `validatingInterceptor()`, a client interceptor, refuses a request that breaks its
-// rules with the same INVALID_ARGUMENT and BadRequest the server would send, without a round trip.
+// Validate before sending: `validatingInterceptor()`, a client interceptor, refuses a bad request with the server's BadRequest.
 import { createServer } from 'node:net';
 import { loadProto } from '@course/01-unary';
 import { CheckError } from '@course/kit';
