@@ -29,7 +29,7 @@ export function fieldViolation(v: Violation): FieldViolation {
 /** The status a refused message gets: INVALID_ARGUMENT, a one-line message, and every violation in the trailer. */
 export function badRequestStatus(violations: FieldViolation[]): grpc.StatusObject {
   const count = violations.length === 1 ? '1 field violation' : `${violations.length} field violations`;
-  const details = `invalid request: ${count} (${violations.map((v) => v.field).join(', ')})`;
+  const details = `invalid request: ${count} (${[...new Set(violations.map((v) => v.field))].join(', ')})`;
   const metadata = new grpc.Metadata();
   metadata.set(
     STATUS_DETAILS_KEY,
