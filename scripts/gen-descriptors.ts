@@ -3,11 +3,12 @@
 // canonical name, grpc/health/v1/health.proto. `--check` builds it again and
 // fails if the committed file differs.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const protoDir = join(root, 'proto');
@@ -39,18 +40,7 @@ try {
   // Source info keeps the proto comments, which reflection tools show (`grpcurl describe`).
   const built = join(staged, 'api.binpb');
   execFileSync(join(root, 'node_modules/.bin/buf'), ['build', sources, '-o', built], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const fresh = readFileSync(built);
-  const where = relative(root, output);
-  if (check) {
-    if (!existsSync(output) || !fresh.equals(readFileSync(output))) {
-      console.error(`${where} is stale: run pnpm gen and commit the result`);
-      process.exit(1);
-    }
-    console.log(`${where} is up to date`);
-  } else {
-    writeFileSync(output, fresh);
-    console.log(`wrote ${where}: ${fresh.length} bytes`);
-  }
+  writeOrCheck(root, output, readFileSync(built), check);
 } finally {
   rmSync(staged, { recursive: true, force: true });
 }

@@ -7,8 +7,8 @@ temporary folder), so a change that breaks the wire shows up here. What to try c
 runs it against every lesson's `serve` and compares the JSON with what the lesson promises.
 
 usage: interop.py --target HOST:PORT --proto-root DIR [--features stream,chat,auth,tls,health,
-                  reflection,metrics] [--token T] [--ca FILE --other-ca FILE] [--health-proto FILE]
-                  [--reflection-proto FILE] [--metrics-url URL ...] [--sigterm PID]
+                  reflection,metrics,validation] [--token T] [--ca FILE --other-ca FILE] [--health-proto FILE]
+                  [--reflection-proto FILE] [--rpc-proto-root DIR] [--metrics-url URL ...] [--sigterm PID]
 """
 
 import argparse
@@ -17,6 +17,7 @@ import os
 import queue
 import re
 import signal
+import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -29,17 +30,28 @@ try:
 except ImportError as missing:
     sys.exit(f"interop: {missing.name} is missing: install the Debian packages python3-grpcio python3-grpc-tools")
 
-FEATURES = {"stream", "chat", "auth", "tls", "health", "reflection", "metrics"}
+FEATURES = {"stream", "chat", "auth", "tls", "health", "reflection", "metrics", "validation"}
 # Every call gets a deadline: a server that stops answering fails the check, it never hangs it.
 TIMEOUT = 5
 # Long enough to still be running when SIGTERM lands, short enough for the drain to finish it.
 DRAINED_COUNT = 5
 
 
-def compile_stubs(out, proto_root, extra_protos):
+# The rich error model's messages, compiled from the directory of the npm package google-proto-files.
+RPC_PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto"]
+
+
+def compile_stubs(out, proto_root, extra_protos, rpc_proto_root=None):
     includes = [proto_root, os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")]
     includes += [os.path.dirname(p) for p in extra_protos]
     files = ["greeter/v1/greeter.proto"] + [os.path.basename(p) for p in extra_protos]
+    if rpc_proto_root:
+        # Debian's grpc_tools bundles protoc 3.5, older than proto3 `optional` (3.12), which
+        # error_details.proto uses: these two come from Debian's own protoc (protobuf-compiler),
+        # the same release line as the python3-protobuf runtime that loads them.
+        rpc = ["protoc", f"-I{rpc_proto_root}", f"--python_out={out}", *RPC_PROTOS]
+        if subprocess.run(rpc, check=False).returncode != 0:
+            sys.exit(f"interop: protoc could not compile {', '.join(RPC_PROTOS)}")
     argv = ["protoc", *(f"-I{i}" for i in includes), f"--python_out={out}", f"--grpc_python_out={out}", *files]
     if protoc.main(argv) != 0:
         sys.exit(f"interop: protoc could not compile {', '.join(files)}")
@@ -125,6 +137,40 @@ def greeter_calls(pb, stub, features, metadata, result):
             rest, endings[name] = member.leave()
             seen[name] += rest
         result["Chat"] = {"received": seen, "status": endings}
+
+
+def field_violations(err):
+    """The google.rpc.BadRequest in a refused call's grpc-status-details-bin trailer, as `field REASON: description`."""
+    from google.rpc import error_details_pb2, status_pb2
+
+    raw = dict(err.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if raw is None:
+        return f"{err.code().name}, no status details"
+    status = status_pb2.Status.FromString(raw)
+    found = []
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            found += [f"{v.field} {v.reason}: {v.description}" for v in bad.field_violations]
+    return {"code": err.code().name, "status code": status.code, "violations": found}
+
+
+def validation_checks(pb, stub, metadata, result):
+    """Requests that break the rules: each refusal's violations, decoded with Python's own protobuf."""
+
+    def refused(call):
+        try:
+            call()
+            return "OK"
+        except grpc.RpcError as err:
+            return field_violations(err)
+
+    result['SayHello " Ada" (BadRequest)'] = refused(
+        lambda: stub.SayHello(pb.HelloRequest(name=" Ada"), timeout=TIMEOUT, metadata=metadata)
+    )
+    result['StreamGreetings "" × 20000 (BadRequest)'] = refused(
+        lambda: list(stub.StreamGreetings(pb.HelloRequest(name="", count=20000), timeout=TIMEOUT, metadata=metadata))
+    )
 
 
 def tls_refusals(target, pb, pb_grpc, other_ca_file, result):
@@ -275,6 +321,7 @@ def main():
     parser.add_argument("--other-ca", help="a CA the server's certificate is not from (tls)")
     parser.add_argument("--health-proto")
     parser.add_argument("--reflection-proto")
+    parser.add_argument("--rpc-proto-root", help="the directory with google/rpc/*.proto (validation)")
     parser.add_argument("--metrics-url", action="append", default=[])
     parser.add_argument("--sigterm", type=int, metavar="PID", help="at the end, SIGTERM this process with streams open")
     args = parser.parse_args()
@@ -285,8 +332,10 @@ def main():
     extra = [p for f, p in (("health", args.health_proto), ("reflection", args.reflection_proto)) if f in features]
     if None in extra:
         parser.error("health needs --health-proto, reflection needs --reflection-proto")
+    if "validation" in features and not args.rpc_proto_root:
+        parser.error("validation needs --rpc-proto-root")
     stubs = tempfile.TemporaryDirectory(prefix="course-interop-")
-    compile_stubs(stubs.name, args.proto_root, extra)
+    compile_stubs(stubs.name, args.proto_root, extra, args.rpc_proto_root if "validation" in features else None)
     from greeter.v1 import greeter_pb2 as pb
     from greeter.v1 import greeter_pb2_grpc as pb_grpc
 
@@ -300,6 +349,8 @@ def main():
     with channel:
         stub = pb_grpc.GreeterStub(channel)
         greeter_calls(pb, stub, features, metadata, result)
+        if "validation" in features:
+            validation_checks(pb, stub, metadata, result)
         if "tls" in features:
             tls_refusals(args.target, pb, pb_grpc, args.other_ca, result)
         if "health" in features:

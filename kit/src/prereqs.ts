@@ -62,6 +62,12 @@ export const TOOLS: readonly Tool[] = [
   },
   { name: 'haproxy', probe: ['haproxy', '-v'], debian: 'haproxy', usedBy: 'lesson 17 (the proxy in front of stable and canary)' },
   { name: 'socat', probe: ['socat', '-V'], debian: 'socat', usedBy: "lesson 17's README (HAProxy's runtime API by hand)" },
+  {
+    name: 'protoc',
+    probe: ['protoc', '--version'],
+    debian: 'protobuf-compiler',
+    usedBy: "lesson 21 (pnpm gen and check:gen build its rules' descriptor set) and the interop check (google/rpc stubs for Python)",
+  },
 ];
 
 export function missingTools(tools: readonly Tool[] = TOOLS): Tool[] {

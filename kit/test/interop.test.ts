@@ -12,7 +12,7 @@ import { certPaths, createAuthority, ensureCertificates } from '../src/certs.js'
 import { pythonPath } from '../src/prereqs.js';
 import { type NodeProcess, startLesson } from '../src/process.js';
 
-type Feature = 'stream' | 'chat' | 'auth' | 'tls' | 'health' | 'reflection' | 'metrics';
+type Feature = 'stream' | 'chat' | 'auth' | 'tls' | 'health' | 'reflection' | 'metrics' | 'validation';
 
 /**
  * The lesson each feature a client can see arrives in (the step contract, COURSE.md); every later
@@ -26,6 +26,7 @@ const SINCE: Record<Feature, string> = {
   health: '07', // grpc.health.v1.Health, NOT_SERVING on SIGTERM
   reflection: '07',
   metrics: '08', // grpc_server_handled_total on the printed metrics URL
+  validation: '21', // buf.validate rules; INVALID_ARGUMENT with a google.rpc.BadRequest listing every field violation
 };
 /**
  * greeter.v2.Greeter is served beside v1 from lesson 17 on (reflection lists it; the Python client calls
@@ -43,7 +44,10 @@ const TOKEN = 'interop-token';
 
 // The health and reflection protos come with the packages lesson 07 serves them from.
 const fromHealthLesson = createRequire(join(root, 'steps', lessons.find((d) => d.startsWith(SINCE.health)) ?? '', 'package.json'));
+// google/rpc/*.proto from the google-proto-files package, which lesson 18 (the rich error model) depends on.
+const fromErrorsLesson = createRequire(join(root, 'steps', lessons.find((d) => d.startsWith('18')) ?? '', 'package.json'));
 const protos = {
+  rpc: dirname(fromErrorsLesson.resolve('google-proto-files/package.json')),
   health: (fromHealthLesson('grpc-health-check') as { protoPath: string }).protoPath,
   reflection: join(dirname(fromHealthLesson.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto'),
 };
@@ -75,11 +79,11 @@ function runnerAddress(lesson: NodeProcess): Promise<string> {
 function expected(has: (f: Feature) => boolean, step: string) {
   const handled: Record<string, number> = {
     'greeter.v1.Greeter/SayHello unary OK': 1,
-    'greeter.v1.Greeter/SayHello unary InvalidArgument': 1,
+    'greeter.v1.Greeter/SayHello unary InvalidArgument': has('validation') ? 2 : 1,
     ...(has('auth') && { 'greeter.v1.Greeter/SayHello unary Unauthenticated': 2 }),
     ...(has('stream') && {
       'greeter.v1.Greeter/StreamGreetings server_stream OK': 1,
-      'greeter.v1.Greeter/StreamGreetings server_stream InvalidArgument': 1,
+      'greeter.v1.Greeter/StreamGreetings server_stream InvalidArgument': has('validation') ? 2 : 1,
     }),
     ...(has('chat') && { 'greeter.v1.Greeter/Chat bidi_stream OK': 2 }),
     ...(has('health') && { 'grpc.health.v1.Health/Check unary OK': 2, 'grpc.health.v1.Health/Check unary NotFound': 1 }),
@@ -95,6 +99,18 @@ function expected(has: (f: Feature) => boolean, step: string) {
     }),
     ...(has('chat') && {
       Chat: { received: { ana: ['ana: hi from ana', 'bo: hi from bo'], bo: ['bo: hi from bo'] }, status: { ana: 'OK', bo: 'OK' } },
+    }),
+    ...(has('validation') && {
+      'SayHello " Ada" (BadRequest)': {
+        code: 'INVALID_ARGUMENT',
+        'status code': 3,
+        violations: ['name NAME_TRIMMED: must not start or end with whitespace'],
+      },
+      'StreamGreetings "" × 20000 (BadRequest)': {
+        code: 'INVALID_ARGUMENT',
+        'status code': 3,
+        violations: ['name REQUIRED: value is required', 'count UINT32_LTE: must be less than or equal to 10000'],
+      },
     }),
     ...(has('tls') && { 'TLS, client trusts another CA': 'UNAVAILABLE', 'plaintext to a TLS server': 'UNAVAILABLE' }),
     ...(has('health') && { 'health Check (no token)': { '': 'SERVING', 'greeter.v1.Greeter': 'SERVING', 'no.such.Service': 'NOT_FOUND' } }),
@@ -138,7 +154,7 @@ describe.concurrent('a Python grpcio client against each lesson’s `serve`', ()
         const target = has('tls') ? address.replace(/^127\.0\.0\.1:/, 'localhost:') : address;
         const args = ['--target', target, '--proto-root', join(root, 'proto'), '--features', features.join(','), '--token', TOKEN];
         args.push('--ca', certPaths(certs).ca.cert, '--other-ca', otherCa, '--health-proto', protos.health);
-        args.push('--reflection-proto', protos.reflection, '--sigterm', String(lesson.child.pid));
+        args.push('--reflection-proto', protos.reflection, '--rpc-proto-root', protos.rpc, '--sigterm', String(lesson.child.pid));
         for (const [url] of lesson.stdout().matchAll(/http:\/\/\S+\/metrics/g)) args.push('--metrics-url', url);
         const { stdout } = await run(pythonPath(), [script, ...args]).catch((err: { code?: number; stderr?: string }) => {
           throw new Error(

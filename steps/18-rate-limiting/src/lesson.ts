@@ -14,7 +14,7 @@ import { InProcessBroker } from '@course/16-async-events';
 // The lesson whose modes this one keeps (a Greeter, its Logger and the events; lesson 17's proxy
 // is not part of this step), imported here and nowhere else.
 import { lesson as previousLesson, serveWithEvents } from '@course/16-async-events/lesson';
-import { type Lesson, parsePositiveInt, row } from '@course/kit';
+import { type Lesson, parsePositiveInt, row, type ServeContext } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { withRetryInfo } from './client.js';
@@ -59,6 +59,19 @@ const limitFlags = {
     description: `calls in flight before new ones are shed (default ${DEFAULT_LIMITS.maxInFlight})`,
   },
 } as const;
+
+/** `serve` with the limits from --rate, --window and --max-in-flight, around this Greeter or a later lesson's. */
+export function serveWithLimits(context: ServeContext, startGreeter: typeof startGreeterServer = startGreeterServer) {
+  const { flags } = context;
+  const limits = {
+    points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
+    perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
+    maxInFlight:
+      flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
+  };
+  row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
+  return serveWithEvents(context, (options) => startGreeter({ ...options, limits }));
+}
 
 const DEMO_LIMITS = { points: 3, perSeconds: 1, maxInFlight: 3 };
 
@@ -121,17 +134,7 @@ export const lesson: Lesson = {
       },
     );
   },
-  serve: (context) => {
-    const { flags } = context;
-    const limits = {
-      points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
-      perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
-      maxInFlight:
-        flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
-    };
-    row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
-    return serveWithEvents(context, (options) => startGreeterServer({ ...options, limits }));
-  },
+  serve: (context) => serveWithLimits(context),
   async client({ target, flags }) {
     const certs = await courseCertificates();
     const user = flags.user === undefined ? undefined : String(flags.user);
