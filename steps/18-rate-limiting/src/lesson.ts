@@ -13,7 +13,7 @@ import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
 // The previous step's lesson, imported here and nowhere else.
 import { lesson as previousLesson, serveWithEvents } from '@course/16-async-events/lesson';
-import { type Lesson, parsePositiveInt, row } from '@course/kit';
+import { type Flags, type Lesson, parsePositiveInt, row, type ServeContext } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { withRetryInfo } from './client.js';
@@ -49,7 +49,8 @@ async function burst(client: GreeterClient, count: number): Promise<string> {
   return delay > 0 ? `${summary} (retry in ${seconds(delay)})` : summary;
 }
 
-const limitFlags = {
+/** The flags `serve` takes for the limits (lesson 20's container modes take them too). */
+export const limitFlags = {
   rate: { type: 'string', placeholder: 'N', description: `calls per caller and method per window (default ${DEFAULT_LIMITS.points})` },
   window: { type: 'string', placeholder: 'S', description: `the window, in seconds (default ${DEFAULT_LIMITS.perSeconds})` },
   'max-in-flight': {
@@ -58,6 +59,23 @@ const limitFlags = {
     description: `calls in flight before new ones are shed (default ${DEFAULT_LIMITS.maxInFlight})`,
   },
 } as const;
+
+/** The limits --rate, --window and --max-in-flight ask for, lesson 18's defaults for the rest. */
+export function limitsFromFlags(flags: Flags): { points: number; perSeconds: number; maxInFlight: number } {
+  return {
+    points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
+    perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
+    maxInFlight:
+      flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
+  };
+}
+
+/** `serve`: lesson 16's Greeter, Logger and events, the Greeter behind the limits the flags ask for. A later lesson passes its own Greeter (20: a probe port). */
+export function serveWithLimits(context: ServeContext, startGreeter: typeof startGreeterServer = startGreeterServer) {
+  const limits = limitsFromFlags(context.flags);
+  row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
+  return serveWithEvents(context, (options) => startGreeter({ ...options, limits }));
+}
 
 const DEMO_LIMITS = { points: 3, perSeconds: 1, maxInFlight: 3 };
 
@@ -120,17 +138,7 @@ export const lesson: Lesson = {
       },
     );
   },
-  serve: (context) => {
-    const { flags } = context;
-    const limits = {
-      points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
-      perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
-      maxInFlight:
-        flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
-    };
-    row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
-    return serveWithEvents(context, (options) => startGreeterServer({ ...options, limits }));
-  },
+  serve: (context) => serveWithLimits(context),
   async client({ target, flags }) {
     const certs = await courseCertificates();
     const user = flags.user === undefined ? undefined : String(flags.user);
