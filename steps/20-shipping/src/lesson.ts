@@ -6,21 +6,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sayHello } from '@course/01-unary';
-import { streamGreetings } from '@course/02-server-streaming';
 import { courseCertificates } from '@course/06-tls';
-import { checkHealth, createHealthClient, type ServingStatus } from '@course/07-reflection-health';
 import { createGreeterClient, metricsAddressFromEnv } from '@course/08-prometheus-metrics';
 import { DEFAULT_LOGGER_PORT } from '@course/10-two-services/lesson';
 import { brokerFromEnv } from '@course/16-async-events';
-import { limitFlags, limitsFromFlags, serveWithLimits } from '@course/18-rate-limiting/lesson';
 // The previous step's lesson, imported here and nowhere else.
-import { lesson as previousLesson } from '@course/18-rate-limiting/lesson';
+import { limitFlags, limitsFromFlags, lesson as previousLesson, serveWithLimits } from '@course/18-rate-limiting/lesson';
 import { type Command, type Flags, freePort, type Lesson, parsePort, row, type ServerMode } from '@course/kit';
 import { DEFAULT_CERTS_DIR } from '@course/kit/certs';
-import * as grpc from '@grpc/grpc-js';
 import { type BundleProcess, buildBundle, devDependenciesIn, startBundle } from './bundle.js';
 import { servingCertificates } from './certs.js';
-import { DEFAULT_PROBE_PORT, LIVENESS_SERVICE } from './probes.js';
+import { streamsInFlight } from './in-flight.js';
+import { DEFAULT_PROBE_PORT, LIVENESS_SERVICE, probe, untilStatus } from './probes.js';
 import { startGreeterServer, startLoggerServer } from './server.js';
 
 const probePortFlag = {
@@ -84,7 +81,12 @@ const greeterMode: ServerMode = {
 const loggerMode: ServerMode = {
   description: "the container's Logger: lesson 11's, health for the kubelet on --probe-port",
   defaultPort: DEFAULT_LOGGER_PORT,
-  flags: { 'probe-port': { ...probePortFlag, description: probePortFlag.description.replace(`${DEFAULT_PROBE_PORT}`, `${DEFAULT_PROBE_PORT + 1}`) } },
+  flags: {
+    'probe-port': {
+      ...probePortFlag,
+      description: probePortFlag.description.replace(`${DEFAULT_PROBE_PORT}`, `${DEFAULT_PROBE_PORT + 1}`),
+    },
+  },
   async serve({ host, port, flags }) {
     const logger = await startLoggerServer({
       host,
@@ -98,22 +100,12 @@ const loggerMode: ServerMode = {
   },
 };
 
-/** Health Check as the kubelet sends it: plaintext, one service name, a one-second timeout. */
-async function probe(target: string, service: string): Promise<ServingStatus | string> {
-  const client = createHealthClient(target, grpc.credentials.createInsecure());
-  try {
-    return await checkHealth(client, service, 1_000);
-  } catch (err) {
-    return grpc.status[(err as grpc.ServiceError).code] ?? String(err);
-  } finally {
-    client.close();
-  }
-}
-
 /** `probe`: one kubelet-style check; exit 1 unless SERVING, as a failed probe counts. */
 const probeCommand: Command = {
   description: 'one health Check as the kubelet sends it (plaintext, 1 s timeout) to --target, a probe port',
-  flags: { service: { type: 'string', placeholder: 'NAME', description: `the service to ask for: '' (readiness, default) or ${LIVENESS_SERVICE}` } },
+  flags: {
+    service: { type: 'string', placeholder: 'NAME', description: `the service to ask for: '' (readiness, default) or ${LIVENESS_SERVICE}` },
+  },
   async run({ target, flags }) {
     const service = String(flags.service ?? '');
     const status = await probe(target, service);
@@ -153,7 +145,10 @@ export const lesson: Lesson = {
       row('bundle', 'bundle.sh: pnpm deploy --prod into a temp dir, as the Dockerfile does (a few seconds)');
       const bundle = await buildBundle(dir);
       const dev = devDependenciesIn(bundle);
-      row('bundle', `built in ${(bundle.ms / 1000).toFixed(1)} s: ${mb(bundle.bytes)}, ${bundle.packages.length} packages, dev dependencies: ${dev.length === 0 ? 'none' : dev.join(', ')}`);
+      row(
+        'bundle',
+        `built in ${(bundle.ms / 1000).toFixed(1)} s: ${mb(bundle.bytes)}, ${bundle.packages.length} packages, dev dependencies: ${dev.length === 0 ? 'none' : dev.join(', ')}`,
+      );
 
       // What the Secret holds; the ConfigMap's settings, with free ports instead of the container's.
       const secret = { AUTH_TOKEN: randomBytes(16).toString('hex'), LOGGER_TOKEN: randomBytes(16).toString('hex') };
@@ -161,9 +156,19 @@ export const lesson: Lesson = {
       const config = { NODE_ENV: 'production', CERTS_DIR: DEFAULT_CERTS_DIR, METRICS_PORT: '0' };
       const [loggerPort, loggerProbe, greeterPort, greeterProbe] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
 
-      const refused = startBundle(bundle.dir, 'greeter', ['--port', String(greeterPort)], { ...config, LOGGER_TOKEN: secret.LOGGER_TOKEN, AUTH_TOKEN: '' });
+      const refused = startBundle(bundle.dir, 'greeter', ['--port', String(greeterPort)], {
+        ...config,
+        LOGGER_TOKEN: secret.LOGGER_TOKEN,
+        AUTH_TOKEN: '',
+      });
       await refused.exited;
-      row('start', `no AUTH_TOKEN in production: exit ${await refused.exited}, "${refused.output().trim().replace(/^error: /, '')}"`);
+      row(
+        'start',
+        `no AUTH_TOKEN in production: exit ${await refused.exited}, "${refused
+          .output()
+          .trim()
+          .replace(/^error: /, '')}"`,
+      );
 
       const started = performance.now();
       const logger = startBundle(bundle.dir, 'logger', ['--port', String(loggerPort), '--probe-port', String(loggerProbe)], {
@@ -174,7 +179,16 @@ export const lesson: Lesson = {
       const greeter = startBundle(
         bundle.dir,
         'greeter',
-        ['--port', String(greeterPort), '--probe-port', String(greeterProbe), '--logger-target', `localhost:${loggerPort}`, '--outbox', join(dir, 'outbox.db')],
+        [
+          '--port',
+          String(greeterPort),
+          '--probe-port',
+          String(greeterProbe),
+          '--logger-target',
+          `localhost:${loggerPort}`,
+          '--outbox',
+          join(dir, 'outbox.db'),
+        ],
         { ...config, ...secret },
       );
       running.push(greeter);
@@ -187,29 +201,18 @@ export const lesson: Lesson = {
       try {
         row('SayHello', `"${(await sayHello(client, 'Ada')).message}"`);
         // Streams paced 100 ms a greeting: still running when the SIGTERM comes.
-        const streams = Array.from({ length: STREAMS }, (_, i) => streamGreetings(client, `s${i}`, PER_STREAM));
-        const counts = streams.map(() => 0);
-        const ended = streams.map(
-          (stream, i) =>
-            new Promise<string>((resolve) => {
-              stream.on('data', () => {
-                counts[i] = (counts[i] ?? 0) + 1;
-              });
-              stream.on('error', (err: grpc.ServiceError) => resolve(grpc.status[err.code] ?? 'error'));
-              stream.on('end', () => resolve('OK'));
-            }),
-        );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        const before = counts.reduce((a, b) => a + b, 0);
+        const inFlight = streamsInFlight(client, STREAMS, PER_STREAM);
+        await inFlight.running;
         greeter.child.kill('SIGTERM');
-        row('SIGTERM', `greeter, with ${STREAMS} streams in flight (${before} of ${STREAMS * PER_STREAM} greetings sent)`);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        row('SIGTERM', `greeter, with ${STREAMS} streams in flight (${inFlight.received()} of ${STREAMS * PER_STREAM} greetings sent)`);
+        await untilStatus(`127.0.0.1:${greeterProbe}`, '', 'NOT_SERVING');
         await probeBoth('draining', `127.0.0.1:${greeterProbe}`);
-        const outcomes = await Promise.all(ended);
+        const { ok, received } = await inFlight.settled;
         const code = await greeter.exited;
-        const ok = outcomes.filter((o) => o === 'OK').length;
-        const received = counts.reduce((a, b) => a + b, 0);
-        row('drained', `${ok} of ${STREAMS} streams OK, ${received} of ${STREAMS * PER_STREAM} greetings, ${STREAMS - ok} lost; exit ${code}`);
+        row(
+          'drained',
+          `${ok} of ${STREAMS} streams OK, ${received} of ${STREAMS * PER_STREAM} greetings, ${STREAMS - ok} lost; exit ${code}`,
+        );
       } finally {
         client.close();
       }

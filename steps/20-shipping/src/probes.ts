@@ -2,7 +2,7 @@
 // and nothing else, on a port of its own, beside the TLS server it reports on.
 // Kubernetes' `grpc:` probes cannot speak TLS (kubernetes/kubernetes#119093).
 import { type ServerHandle, startServer, statusError } from '@course/01-unary';
-import { addHealth, type HealthWatches } from '@course/07-reflection-health';
+import { addHealth, checkHealth, createHealthClient, type HealthWatches, type ServingStatus } from '@course/07-reflection-health';
 import * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 
@@ -47,4 +47,21 @@ export async function startProbeListener(health: HealthImplementation, { host = 
       await handle.stop();
     },
   };
+}
+
+/** Health Check as the kubelet sends it: plaintext, one service name, a one-second timeout; the status, or the error's code. */
+export async function probe(target: string, service: string): Promise<ServingStatus | string> {
+  const client = createHealthClient(target, grpc.credentials.createInsecure());
+  try {
+    return await checkHealth(client, service, 1_000);
+  } catch (err) {
+    return grpc.status[(err as grpc.ServiceError).code] ?? String(err);
+  } finally {
+    client.close();
+  }
+}
+
+/** Probes every 50 ms until `service` at target says `status`. */
+export async function untilStatus(target: string, service: string, status: ServingStatus): Promise<void> {
+  while ((await probe(target, service)) !== status) await new Promise((resolve) => setTimeout(resolve, 50));
 }

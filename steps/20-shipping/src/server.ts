@@ -4,7 +4,11 @@
 import type { HealthServerHandle } from '@course/07-reflection-health';
 import { startLoggerServer as startPreviousLogger } from '@course/11-metadata-propagation';
 // The previous step's Greeter, imported here and nowhere else.
-import { type LimitedGreeterHandle, type LimitedGreeterOptions, startGreeterServer as startPreviousGreeter } from '@course/18-rate-limiting';
+import {
+  type LimitedGreeterHandle,
+  type LimitedGreeterOptions,
+  startGreeterServer as startPreviousGreeter,
+} from '@course/18-rate-limiting';
 import { type ProbeListener, startProbeListener } from './probes.js';
 
 export interface ProbeOptions {

@@ -5,15 +5,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
+import { DEFAULT_DRAIN_DELAY_MS, DEFAULT_GRACE_MS } from '@course/07-reflection-health';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, type IContainer, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_DRAIN_DELAY_MS, DEFAULT_GRACE_MS } from '@course/07-reflection-health';
-import { lesson } from '../src/lesson.js';
 import { BUNDLE_ENTRY, LIVENESS_SERVICE, STEP_DIR } from '../src/index.js';
+import { lesson } from '../src/lesson.js';
 
 const ROOT = join(STEP_DIR, '../..');
 const MODELS = { Deployment, Service, ConfigMap, Secret, PodDisruptionBudget, HorizontalPodAutoscaler } as const;
