@@ -1,6 +1,6 @@
 // The deploy bundle: built by bundle.sh (the Dockerfile runs the same script)
 // and started the way the container starts it, from its own directory.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,9 +85,14 @@ export interface BundleProcess {
   exited: Promise<number | NodeJS.Signals>;
 }
 
-/** `node BUNDLE_ENTRY mode ...args` in the bundle's directory, with env on top of this process's. */
-export function startBundle(dir: string, mode: string, args: string[], env: NodeJS.ProcessEnv): BundleProcess {
-  const child = spawn(process.execPath, [...BUNDLE_ENTRY, mode, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+/**
+ * `node BUNDLE_ENTRY mode ...args` in the bundle's directory, with env on top
+ * of this process's. `wrapper` goes in front (a test's `unshare --pid --fork`,
+ * which makes Node PID 1 as in a container).
+ */
+export function startBundle(dir: string, mode: string, args: string[], env: NodeJS.ProcessEnv, wrapper: string[] = []): BundleProcess {
+  const [command = process.execPath, ...before] = [...wrapper, process.execPath];
+  const child = spawn(command, [...before, ...BUNDLE_ENTRY, mode, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
   let output = '';
   const collect = (c: Buffer) => {
     output += c;
@@ -106,4 +111,9 @@ export function startBundle(dir: string, mode: string, args: string[], env: Node
   });
   listening.catch(() => {});
   return { child, output: () => output, listening, exited };
+}
+
+/** A process's resident memory in MB, as `ps` reports it (Linux and macOS): what a container's memory limit counts. */
+export function residentMb(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
 }

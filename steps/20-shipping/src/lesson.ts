@@ -14,7 +14,7 @@ import { brokerFromEnv } from '@course/16-async-events';
 import { limitFlags, limitsFromFlags, lesson as previousLesson, serveWithLimits } from '@course/18-rate-limiting/lesson';
 import { type Command, type Flags, freePort, type Lesson, parsePort, row, type ServerMode } from '@course/kit';
 import { DEFAULT_CERTS_DIR } from '@course/kit/certs';
-import { type BundleProcess, buildBundle, devDependenciesIn, startBundle } from './bundle.js';
+import { type BundleProcess, buildBundle, devDependenciesIn, residentMb, startBundle } from './bundle.js';
 import { servingCertificates } from './certs.js';
 import { streamsInFlight } from './in-flight.js';
 import { DEFAULT_PROBE_PORT, LIVENESS_SERVICE, probe, untilStatus } from './probes.js';
@@ -196,6 +196,8 @@ export const lesson: Lesson = {
       row('start', `logger and greeter listening in ${secondsSince(started)}, NODE_ENV=production, tokens from the "Secret"`);
       await probeBoth('logger', `127.0.0.1:${loggerProbe}`);
       await probeBoth('greeter', `127.0.0.1:${greeterProbe}`);
+      const rss = (p: BundleProcess) => `${residentMb(p.child.pid as number).toFixed(0)} MB`;
+      row('memory', `greeter ${rss(greeter)}, logger ${rss(logger)} resident, idle (k8s/ requests 192Mi each)`);
 
       const client = createGreeterClient(`localhost:${greeterPort}`, { ca: certs.ca, token: secret.AUTH_TOKEN });
       try {
@@ -229,7 +231,7 @@ export const lesson: Lesson = {
     const port = probePort(context.flags, DEFAULT_PROBE_PORT);
     return serveWithLimits(context, async (options) => {
       const greeter = await startGreeterServer({ ...options, probe: { host: context.host, port } });
-      row('probe', `${greeter.probe.address}: plaintext health for the kubelet ('' readiness, ${LIVENESS_SERVICE} liveness)`);
+      row('probe', `${greeter.probe.address}: plaintext health for the kubelet ('' for readiness, '${LIVENESS_SERVICE}' for liveness)`);
       return greeter;
     });
   },

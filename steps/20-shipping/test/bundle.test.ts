@@ -2,7 +2,8 @@
 // as the container starts it (NODE_ENV=production, tokens and certificates
 // from where the Secrets put them), probed as the kubelet probes, and stopped
 // with calls in flight.
-import { existsSync, lstatSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGreeterClient as createPlainClient, sayHello } from '@course/01-unary';
@@ -42,8 +43,8 @@ afterAll(async () => {
   remove();
 });
 
-function start(mode: string, args: string[], env: NodeJS.ProcessEnv = {}): BundleProcess {
-  const p = startBundle(bundle.dir, mode, args, { ...config, ...secret, ...env });
+function start(mode: string, args: string[], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): BundleProcess {
+  const p = startBundle(bundle.dir, mode, args, { ...config, ...secret, ...env }, wrapper);
   started.push(p);
   return p;
 }
@@ -127,5 +128,45 @@ describe('the bundle running as the containers run it', () => {
     }
     logger.child.kill('SIGTERM');
     expect(await logger.exited).toBe(0);
+  });
+});
+
+/** A PID namespace of its own, as a container has: `unshare --pid --fork` as root, with a user namespace otherwise. */
+function pidNamespace(): string[] | undefined {
+  for (const wrapper of [
+    ['unshare', '--pid', '--fork'],
+    ['unshare', '--user', '--map-root-user', '--pid', '--fork'],
+  ]) {
+    const [command = '', ...args] = wrapper;
+    if (spawnSync(command, [...args, 'true']).status === 0) return wrapper;
+  }
+  return undefined;
+}
+const namespace = pidNamespace();
+
+describe('the bundle as PID 1', () => {
+  // Needs unshare (util-linux) and either root or unprivileged user namespaces; .ci/run has both.
+  it.runIf(namespace !== undefined)('drains on SIGTERM as PID 1 of its own PID namespace, as in a container, and exits 0', async () => {
+    const [port, probePort] = await Promise.all([freePort(), freePort()]);
+    const args = ['--port', String(port), '--probe-port', String(probePort), '--outbox', join(work, 'outbox-pid1.db')];
+    const greeter = start('greeter', args, {}, namespace);
+    await greeter.listening;
+    // unshare's child is Node: PID 1 in its namespace (the last NSpid), another number out here.
+    const node = Number(execFileSync('ps', ['--ppid', String(greeter.child.pid), '-o', 'pid='], { encoding: 'utf8' }).trim());
+    const nspid = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${node}/status`, 'utf8'))?.[1]?.split(/\s+/);
+    expect(nspid?.at(-1)).toBe('1');
+
+    const client = createGreeterClient(`localhost:${port}`, { ca: certs.ca, token: secret.AUTH_TOKEN });
+    try {
+      const inFlight = streamsInFlight(client, 4, 10);
+      await inFlight.running;
+      // From outside the namespace, as the container runtime sends it: PID 1 gets it only because it handles it.
+      process.kill(node, 'SIGTERM');
+      expect(await inFlight.settled).toEqual({ ok: 4, failed: [], received: 40 });
+    } finally {
+      client.close();
+    }
+    expect(await greeter.exited).toBe(0);
+    expect(greeter.output()).toMatch(/greeter +SIGTERM: stopping[\s\S]*greeter +stopped/);
   });
 });
