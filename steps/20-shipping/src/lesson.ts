@@ -109,8 +109,9 @@ const probeCommand: Command = {
   async run({ target, flags }) {
     const service = String(flags.service ?? '');
     const status = await probe(target, service);
-    row('probe', `${target} ${service === '' ? "''" : service}: ${status}`);
-    if (status !== 'SERVING') throw Object.assign(new Error(`probe failed: ${status}`), { code: 'EPROBE' });
+    const what = `${target} ${service === '' ? "''" : service}: ${status}`;
+    if (status !== 'SERVING') throw Object.assign(new Error(`probe failed: ${what}`), { code: 'EPROBE' });
+    row('probe', what);
   },
 };
 

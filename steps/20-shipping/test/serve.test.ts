@@ -34,7 +34,8 @@ describe('serve', () => {
     // Nothing there now: the probe fails, in one line, exit 1.
     const after = await startLesson(step, ['probe', '--target', `127.0.0.1:${probePort}`], { env, preload }).exited;
     expect(after.code).toBe(1);
-    expect(after.stderr.trim()).toBe('error: probe failed: UNAVAILABLE');
+    expect(after.stderr.trim()).toBe(`error: probe failed: 127.0.0.1:${probePort} '': UNAVAILABLE`);
+    expect(after.stdout).toBe('');
   });
 
   it('says what is wrong with a bad --probe-port, exit 2', async () => {
