@@ -81,10 +81,15 @@ describe('the bundle running as the containers run it', () => {
   it('answers probes on the plaintext port, serves over TLS, and drains on SIGTERM with no call lost', async () => {
     const [loggerPort, loggerProbe, greeterPort, greeterProbe] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const logger = start('logger', ['--port', String(loggerPort), '--probe-port', String(loggerProbe)]);
-    const greeter = start('greeter', [
-      ...['--port', String(greeterPort), '--probe-port', String(greeterProbe)],
-      ...['--logger-target', `localhost:${loggerPort}`, '--outbox', join(work, 'outbox.db')],
-    ]);
+    const greeter = start(
+      'greeter',
+      [
+        ...['--port', String(greeterPort), '--probe-port', String(greeterProbe)],
+        ...['--logger-target', `localhost:${loggerPort}`, '--outbox', join(work, 'outbox.db')],
+      ],
+      // A drain long enough that the probes below land inside it on a busy machine.
+      { DRAIN_DELAY_MS: '3000' },
+    );
     expect(await logger.listening).toBe(`127.0.0.1:${loggerPort}`);
     expect(await greeter.listening).toBe(`127.0.0.1:${greeterPort}`);
     for (const port of [loggerProbe, greeterProbe]) {
