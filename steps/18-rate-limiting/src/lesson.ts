@@ -14,7 +14,7 @@ import { InProcessBroker } from '@course/16-async-events';
 // The lesson whose modes this one keeps (a Greeter, its Logger and the events; lesson 17's proxy
 // is not part of this step), imported here and nowhere else.
 import { lesson as previousLesson, serveWithEvents } from '@course/16-async-events/lesson';
-import { type Lesson, parsePositiveInt, row, type ServeContext } from '@course/kit';
+import { type Flags, type Lesson, parsePositiveInt, row, type ServeContext } from '@course/kit';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { withRetryInfo } from './client.js';
@@ -50,7 +50,8 @@ async function burst(client: GreeterClient, count: number): Promise<string> {
   return delay > 0 ? `${summary} (retry in ${seconds(delay)})` : summary;
 }
 
-const limitFlags = {
+/** The flags `serve` takes for the limits (lesson 20's container modes take them too). */
+export const limitFlags = {
   rate: { type: 'string', placeholder: 'N', description: `calls per caller and method per window (default ${DEFAULT_LIMITS.points})` },
   window: { type: 'string', placeholder: 'S', description: `the window, in seconds (default ${DEFAULT_LIMITS.perSeconds})` },
   'max-in-flight': {
@@ -60,15 +61,19 @@ const limitFlags = {
   },
 } as const;
 
-/** `serve` with the limits from --rate, --window and --max-in-flight, around this Greeter or a later lesson's. */
-export function serveWithLimits(context: ServeContext, startGreeter: typeof startGreeterServer = startGreeterServer) {
-  const { flags } = context;
-  const limits = {
+/** The limits --rate, --window and --max-in-flight ask for, lesson 18's defaults for the rest. */
+export function limitsFromFlags(flags: Flags): { points: number; perSeconds: number; maxInFlight: number } {
+  return {
     points: flags.rate === undefined ? DEFAULT_LIMITS.points : parsePositiveInt(flags.rate, '--rate'),
     perSeconds: flags.window === undefined ? DEFAULT_LIMITS.perSeconds : parsePositiveInt(flags.window, '--window'),
     maxInFlight:
       flags['max-in-flight'] === undefined ? DEFAULT_LIMITS.maxInFlight : parsePositiveInt(flags['max-in-flight'], '--max-in-flight'),
   };
+}
+
+/** `serve`: the Greeter (lesson 17's canary), its Logger and the events, the Greeter behind the limits the flags ask for. A later lesson passes its own Greeter (20: a probe port). */
+export function serveWithLimits(context: ServeContext, startGreeter: typeof startGreeterServer = startGreeterServer) {
+  const limits = limitsFromFlags(context.flags);
   row('limits', `${limits.points} calls per caller and method per ${limits.perSeconds}s, ${limits.maxInFlight} in flight`);
   return serveWithEvents(context, (options) => startGreeter({ ...options, limits }));
 }
