@@ -1,7 +1,9 @@
 // Builds the descriptor set lesson 07's reflection serves, with `buf build`:
 // every .proto under proto/, the files they import from other packages
 // (google/api/*, so the http options survive), plus grpc-health-check's
-// health.proto under its canonical name, grpc/health/v1/health.proto. `--check` builds it again and
+// health.proto under its canonical name, grpc/health/v1/health.proto, and the
+// google.rpc error model (status, error_details: the details lesson 18 sends,
+// which lesson 19's gateway renders as JSON). `--check` builds it again and
 // fails if the committed file differs.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ const { protoPath: healthProto } = createRequire(join(lesson, 'package.json'))('
 const staged = mkdtempSync(join(tmpdir(), 'proto-descriptors-'));
 try {
   const sources = join(staged, 'src');
-  stageProtos(sources);
+  stageProtos(sources, undefined, ['google/rpc/status.proto', 'google/rpc/error_details.proto']);
   mkdirSync(join(sources, 'grpc/health/v1'), { recursive: true });
   cpSync(healthProto, join(sources, 'grpc/health/v1/health.proto'));
   // Source info keeps the proto comments, which reflection tools show (`grpcurl describe`).

@@ -19,10 +19,11 @@ export function protoFiles(dir: string, base = dir): string[] {
  * Copies every .proto under `root` (the course's proto/, or an older copy of
  * it) into `dest`, then each file they import, transitively, from the first
  * include directory that has it. google/protobuf/* is left out: buf and
- * protoc know the well-known types. Returns the course's own files, the ones
- * to lint and compare.
+ * protoc know the well-known types. `extra` are more files to stage from the
+ * include directories, with their imports. Returns the course's own files,
+ * the ones to lint and compare.
  */
-export function stageProtos(dest: string, root = PROTO_ROOT): string[] {
+export function stageProtos(dest: string, root = PROTO_ROOT, extra: string[] = []): string[] {
   const own = protoFiles(root);
   const staged = new Set<string>();
   const stage = (file: string, from: string) => {
@@ -38,6 +39,11 @@ export function stageProtos(dest: string, root = PROTO_ROOT): string[] {
     }
   };
   for (const file of own) stage(file, root);
+  for (const file of extra) {
+    const dir = PROTO_INCLUDE_DIRS.find((d) => existsSync(join(d, file)));
+    if (!dir) throw new Error(`${file} is in none of ${PROTO_INCLUDE_DIRS.join(', ')}`);
+    stage(file, dir);
+  }
   cpSync(join(PROTO_ROOT, 'buf.yaml'), join(dest, 'buf.yaml'));
   return own;
 }

@@ -25,8 +25,9 @@ export const REFLECTED_SERVICES = ['greeter.v1.Greeter', 'grpc.health.v1.Health'
 /**
  * The descriptor set `pnpm gen` builds with `buf build` from proto/ and
  * grpc-health-check's health.proto (`pnpm check:gen` fails when it is stale).
+ * Options survive in it as protoc writes them (lesson 19 reads the HTTP routes).
  */
-const descriptorSet = readFileSync(new URL('../api.binpb', import.meta.url));
+export const descriptorSet = readFileSync(new URL('../api.binpb', import.meta.url));
 
 /**
  * What reflection describes, as protoc-compatible compilers wrote it. The
