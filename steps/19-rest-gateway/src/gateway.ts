@@ -199,12 +199,7 @@ function sendError(reply: FastifyReply, err: grpc.ServiceError): void {
  * socket's backpressure pauses the gRPC stream, and a caller that goes
  * away cancels it.
  */
-function streamAnswer(
-  call: grpc.ClientReadableStream<Message>,
-  output: DescMessage,
-  reply: FastifyReply,
-  inFlight: Set<grpc.Call>,
-): void {
+function streamAnswer(call: grpc.ClientReadableStream<Message>, output: DescMessage, reply: FastifyReply, inFlight: Set<grpc.Call>): void {
   reply.hijack();
   const res = reply.raw;
   inFlight.add(call);

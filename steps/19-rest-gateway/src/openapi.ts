@@ -53,7 +53,8 @@ const ref = (message: DescMessage) => ({ $ref: `#/components/schemas/${message.t
 
 function fieldSchema(field: DescField, schemas: Map<string, Schema>): Schema {
   const one = (kind: DescField): Schema => {
-    if (kind.fieldKind === 'scalar' || (kind.fieldKind === 'list' && kind.listKind === 'scalar')) return scalarSchema(kind.scalar as ScalarType);
+    if (kind.fieldKind === 'scalar' || (kind.fieldKind === 'list' && kind.listKind === 'scalar'))
+      return scalarSchema(kind.scalar as ScalarType);
     if (kind.fieldKind === 'enum' || (kind.fieldKind === 'list' && kind.listKind === 'enum')) {
       return { type: 'string', enum: (kind.enum as NonNullable<typeof kind.enum>).values.map((v) => v.name) };
     }
@@ -103,14 +104,21 @@ export function openApiOf(service: DescService, routes: Route[]): Schema {
           description: streaming ? `${method.output.name} messages, one per line` : method.output.name,
           content: { [streaming ? 'application/x-ndjson' : 'application/json']: { schema: ref(method.output) } },
         },
-        default: { description: 'An error: the gRPC status mapped to HTTP', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'An error: the gRPC status mapped to HTTP',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
       security: [{ bearer: [] }],
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: service.typeName, version: service.file.proto.package.split('.').at(-1) || '1', description: commentOf(service) || `The ${service.typeName} service over HTTP.` },
+    info: {
+      title: service.typeName,
+      version: service.file.proto.package.split('.').at(-1) || '1',
+      description: commentOf(service) || `The ${service.typeName} service over HTTP.`,
+    },
     paths,
     components: {
       schemas: { ...Object.fromEntries([...schemas].sort(([a], [b]) => a.localeCompare(b))), Error: ERROR_SCHEMA },
@@ -118,4 +126,3 @@ export function openApiOf(service: DescService, routes: Route[]): Schema {
     },
   };
 }
-

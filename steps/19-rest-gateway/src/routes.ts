@@ -42,7 +42,8 @@ export function routesOf(service: DescService): Route[] {
 function routeOf(method: DescMethod, rule: HttpRule): Route {
   const where = `${method.parent.typeName}.${method.name}`;
   const { pattern } = rule;
-  if (pattern.case === undefined || pattern.case === 'custom') throw new Error(`${where}: only get, put, post, delete and patch are mapped`);
+  if (pattern.case === undefined || pattern.case === 'custom')
+    throw new Error(`${where}: only get, put, post, delete and patch are mapped`);
   const template = String(pattern.value);
   const fields = method.input.fields;
   const pathFields: DescField[] = [];
@@ -53,7 +54,7 @@ function routeOf(method: DescMethod, rule: HttpRule): Route {
       return segment;
     }
     const field = fields.find((f) => f.name === variable[1]);
-    if (!field || field.fieldKind !== 'scalar') throw new Error(`${where}: ${segment} names no scalar field of ${method.input.typeName}`);
+    if (field?.fieldKind !== 'scalar') throw new Error(`${where}: ${segment} names no scalar field of ${method.input.typeName}`);
     pathFields.push(field);
     return `:${field.name}`;
   });
