@@ -121,7 +121,9 @@ export function buildGateway(options: GatewayOptions): { app: FastifyInstance; r
     async close(graceMs) {
       const closed = app.close();
       await Promise.race([closed, sleep(graceMs, undefined, { ref: false })]);
+      // Past the grace: what is still in flight is cancelled, and connections still open are closed.
       for (const call of inFlight) call.cancel();
+      app.server.closeAllConnections();
       await closed;
       client.close();
     },
