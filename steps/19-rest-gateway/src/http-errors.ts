@@ -63,7 +63,8 @@ function detailsOf(metadata: grpc.Metadata | undefined): unknown[] {
   if (!StatusSchema || !Buffer.isBuffer(bytes)) return [];
   try {
     const json = toJson(StatusSchema, fromBinary(StatusSchema, bytes), { registry }) as { details?: unknown[] };
-    return json.details ?? [];
+    // "@type" first, as the proto3 JSON mapping writes an Any.
+    return (json.details ?? []).map((d) => ({ '@type': (d as { '@type': string })['@type'], ...(d as object) }));
   } catch {
     // A detail of a type the registry does not know cannot be rendered; the status itself still is.
     return [];

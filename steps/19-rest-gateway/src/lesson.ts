@@ -96,7 +96,8 @@ export const lesson: Lesson = {
       const certs = await courseCertificates();
       const grpcPort = grpcServing.address.split(':').at(-1);
       const gateway = await startGateway({ target: `localhost:${grpcPort}`, ca: certs.ca, host: context.host, port: httpPort });
-      row('gateway', `listening on ${gateway.url}: ${routeList(gateway.routes)}; the page at /, OpenAPI at /openapi.json`);
+      row('gateway', `listening on ${gateway.url}, TLS to the Greeter; the page at /, OpenAPI at /openapi.json`);
+      row('routes', routeList(gateway.routes));
       return {
         address: grpcServing.address,
         async stop() {

@@ -123,6 +123,7 @@ describe('gRPC status → HTTP status, from the real server', () => {
     expect(body.error.details).toEqual([
       { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: expect.stringMatching(/^\d+(\.\d+)?s$/) },
     ]);
+    expect(Object.keys(body.error.details[0] ?? {}), 'the Any as proto3 JSON writes it: @type first').toEqual(['@type', 'retryDelay']);
     const delay = Number.parseFloat(body.error.details[0]?.retryDelay ?? '');
     expect(Number(res.headers.get('retry-after'))).toBe(Math.ceil(delay));
   });
@@ -146,7 +147,7 @@ describe('a slow or absent backend', () => {
     try {
       const res = await s.get('/v1/greet/Gus');
       expect(res.status).toBe(504);
-      expect((await errorOf(res))).toMatchObject({ code: 504, status: 'DEADLINE_EXCEEDED' });
+      expect(await errorOf(res)).toMatchObject({ code: 504, status: 'DEADLINE_EXCEEDED' });
     } finally {
       await s.close();
     }
@@ -172,7 +173,7 @@ describe('a slow or absent backend', () => {
     it('503 UNAVAILABLE', async () => {
       const res = await send('/v1/greet/Hal');
       expect(res.status).toBe(503);
-      expect((await errorOf(res))).toMatchObject({ code: 503, status: 'UNAVAILABLE' });
+      expect(await errorOf(res)).toMatchObject({ code: 503, status: 'UNAVAILABLE' });
     });
 
     // 400 and not 503: the gateway refused these itself, without calling the Greeter.
@@ -186,7 +187,7 @@ describe('a slow or absent backend', () => {
     ])('400 INVALID_ARGUMENT for %s, without a call', async (_, path, init) => {
       const res = await send(path, init);
       expect(res.status).toBe(400);
-      expect((await errorOf(res))).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+      expect(await errorOf(res)).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
     });
 
     it('404 NOT_FOUND, as JSON, for a route no annotation declares', async () => {
@@ -224,6 +225,6 @@ describe('the stream', () => {
   it('an error before the first message is an HTTP error', async () => {
     const res = await s.get('/v1/greet/%20/stream');
     expect(res.status).toBe(400);
-    expect((await errorOf(res))).toMatchObject({ status: 'INVALID_ARGUMENT', message: 'name is required' });
+    expect(await errorOf(res)).toMatchObject({ status: 'INVALID_ARGUMENT', message: 'name is required' });
   });
 });
