@@ -3,19 +3,13 @@
 // errors a browser sees (400, 401, 429 with Retry-After), the OpenAPI document.
 import { fileURLToPath } from 'node:url';
 import { nameFlag } from '@course/01-unary';
-import { createLogger } from '@course/04-interceptors';
 import { tokenFromEnv } from '@course/05-metadata-auth';
 import { courseCertificates } from '@course/06-tls';
-import type { LoggingGreeterOptions } from '@course/10-two-services';
-import { withBothServers } from '@course/10-two-services/lesson';
-import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
-import { InProcessBroker } from '@course/16-async-events';
 // The previous step's lesson, imported here and nowhere else.
-import { lesson as previousLesson } from '@course/18-rate-limiting/lesson';
+import { lesson as previousLesson, withLimitedGreeter } from '@course/18-rate-limiting/lesson';
 import { type Lesson, parsePort, row } from '@course/kit';
 import { showCall } from './client.js';
 import { startGateway } from './gateway.js';
-import { type GreeterHandle, startGreeterServer } from './server.js';
 
 export const DEFAULT_HTTP_PORT = 8080;
 const DEMO_LIMITS = { points: 3, perSeconds: 10, maxInFlight: 100 };
@@ -47,39 +41,27 @@ export const lesson: Lesson = {
     },
   },
   async demo() {
-    let greeter: GreeterHandle | undefined;
-    await withBothServers(
-      {
-        logger: startLoggerServer,
-        greeter: async (options: LoggingGreeterOptions) => {
-          greeter = await startGreeterServer({ ...options, outboxPath: ':memory:', broker: new InProcessBroker(), limits: DEMO_LIMITS });
-          return greeter;
-        },
-      },
-      { greeter: { logger: createLogger({ level: 'silent', mixin: logFields }) } },
-      async () => {
-        const g = greeter as GreeterHandle;
-        const certs = await courseCertificates();
-        const gateway = await startGateway({ target: `localhost:${g.port}`, ca: certs.ca });
-        row('gateway', `listening on ${gateway.url}, TLS to the Greeter`);
-        row('routes', routeList(gateway.routes));
-        row('limits', `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s`);
-        const token = tokenFromEnv();
-        try {
-          await showCall(gateway.url, { path: '/v1/greet/Ada', token });
-          await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { name: 'Bob' }, token });
-          await showCall(gateway.url, { path: '/v1/greet/Cy/stream?count=3', token });
-          await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { name: '' }, token });
-          await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { nom: 'Eve' }, token });
-          await showCall(gateway.url, { path: '/v1/greet/Ada', label: 'GET /v1/greet/Ada, no token' });
-          await showCall(gateway.url, { path: '/v1/greet/Dee', token });
-          const openApi = (await (await fetch(new URL('/openapi.json', gateway.url))).json()) as { openapi: string; paths: object };
-          row('openapi', `/openapi.json: OpenAPI ${openApi.openapi}, paths ${Object.keys(openApi.paths).join(', ')}`);
-        } finally {
-          await gateway.stop();
-        }
-      },
-    );
+    await withLimitedGreeter(DEMO_LIMITS, async (g) => {
+      const certs = await courseCertificates();
+      const gateway = await startGateway({ target: `localhost:${g.port}`, ca: certs.ca });
+      row('gateway', `listening on ${gateway.url}, TLS to the Greeter`);
+      row('routes', routeList(gateway.routes));
+      row('limits', `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s`);
+      const token = tokenFromEnv();
+      try {
+        await showCall(gateway.url, { path: '/v1/greet/Ada', token });
+        await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { name: 'Bob' }, token });
+        await showCall(gateway.url, { path: '/v1/greet/Cy/stream?count=3', token });
+        await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { name: '' }, token });
+        await showCall(gateway.url, { method: 'POST', path: '/v1/greet', body: { nom: 'Eve' }, token });
+        await showCall(gateway.url, { path: '/v1/greet/Ada', label: 'GET /v1/greet/Ada, no token' });
+        await showCall(gateway.url, { path: '/v1/greet/Dee', token });
+        const openApi = (await (await fetch(new URL('/openapi.json', gateway.url))).json()) as { openapi: string; paths: object };
+        row('openapi', `/openapi.json: OpenAPI ${openApi.openapi}, paths ${Object.keys(openApi.paths).join(', ')}`);
+      } finally {
+        await gateway.stop();
+      }
+    });
   },
   async serve(context) {
     const { flags } = context;
