@@ -9,7 +9,7 @@ import { courseCertificates } from '@course/06-tls';
 import { lesson as previousLesson, withLimitedGreeter } from '@course/18-rate-limiting/lesson';
 import { type Lesson, parsePort, row } from '@course/kit';
 import { showCall } from './client.js';
-import { startGateway } from './gateway.js';
+import { type GatewayHandle, startGateway } from './gateway.js';
 
 export const DEFAULT_HTTP_PORT = 8080;
 const DEMO_LIMITS = { points: 3, perSeconds: 10, maxInFlight: 100 };
@@ -22,7 +22,6 @@ export const lesson: Lesson = {
   title: 'REST gateway',
   summary:
     'A Fastify gateway whose routes, proto3 JSON and OpenAPI document come from the google.api.http annotations, calling the Greeter over TLS with the caller’s token.',
-  defaultTarget: `127.0.0.1:${DEFAULT_HTTP_PORT}`,
   flags: {
     ...previousLesson.flags,
     demo: {},
@@ -35,7 +34,11 @@ export const lesson: Lesson = {
       },
     },
     client: {
-      target: { type: 'string', placeholder: 'host:port', description: 'the gateway (HTTP), not the gRPC server' },
+      gateway: {
+        type: 'string',
+        placeholder: 'URL',
+        description: 'a running gateway to call (default: one started here, in front of --target)',
+      },
       name: nameFlag,
       user: { type: 'string', placeholder: 'ID', description: 'send x-user-id: ID' },
     },
@@ -93,14 +96,24 @@ export const lesson: Lesson = {
       throw err;
     }
   },
+  // --target is the gRPC server, as in every lesson; the HTTP calls go to --gateway, or to a gateway in front of it.
   async client({ target, flags }) {
-    const base = `http://${target}`;
+    let gateway: GatewayHandle | undefined;
+    if (flags.gateway === undefined) {
+      gateway = await startGateway({ target, ca: (await courseCertificates()).ca });
+      row('gateway', `${gateway.url}, in front of ${target}`);
+    }
+    const base = gateway?.url ?? String(flags.gateway);
     const token = tokenFromEnv();
     const userId = flags.user === undefined ? undefined : String(flags.user);
     const name = encodeURIComponent(String(flags.name));
-    await showCall(base, { path: `/v1/greet/${name}`, token, userId });
-    await showCall(base, { method: 'POST', path: '/v1/greet', body: { name: String(flags.name) }, token, userId });
-    await showCall(base, { path: `/v1/greet/${name}/stream?count=3`, token, userId });
+    try {
+      await showCall(base, { path: `/v1/greet/${name}`, token, userId });
+      await showCall(base, { method: 'POST', path: '/v1/greet', body: { name: String(flags.name) }, token, userId });
+      await showCall(base, { path: `/v1/greet/${name}/stream?count=3`, token, userId });
+    } finally {
+      await gateway?.stop();
+    }
   },
 };
 
