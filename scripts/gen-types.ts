@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROTO_INCLUDE_DIRS } from '../proto/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const protoDir = join(root, 'proto');
@@ -36,7 +37,7 @@ try {
       `--outDir=${out}`,
       ...protos,
       // Relative, so the "Original file" comments are the same on every machine.
-      '--includeDirs=.',
+      ...PROTO_INCLUDE_DIRS.map((dir) => `--includeDirs=${relative(protoDir, dir) || '.'}`),
     ],
     { cwd: protoDir, stdio: ['ignore', 'ignore', 'inherit'] },
   );

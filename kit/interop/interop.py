@@ -6,7 +6,7 @@ temporary folder), so a change that breaks the wire shows up here. What to try c
 --features: a lesson adds features, never a copy of this script. kit/test/interop.test.ts
 runs it against every lesson's `serve` and compares the JSON with what the lesson promises.
 
-usage: interop.py --target HOST:PORT --proto-root DIR [--features stream,chat,auth,tls,health,
+usage: interop.py --target HOST:PORT --proto-root DIR [-I DIR ...] [--features stream,chat,auth,tls,health,
                   reflection,metrics,validation] [--token T] [--ca FILE --other-ca FILE] [--health-proto FILE]
                   [--reflection-proto FILE] [--rpc-proto-root DIR] [--metrics-url URL ...] [--sigterm PID]
 """
@@ -41,10 +41,26 @@ DRAINED_COUNT = 5
 RPC_PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto"]
 
 
-def compile_stubs(out, proto_root, extra_protos, rpc_proto_root=None):
-    includes = [proto_root, os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")]
+def imported_elsewhere(proto_root, include_dirs, file):
+    """What `file` imports, transitively, from the other include directories (google/api/*): those need stubs too."""
+    found, todo = [], [file]
+    while todo:
+        current = todo.pop()
+        path = next(os.path.join(d, current) for d in [proto_root, *include_dirs] if os.path.exists(os.path.join(d, current)))
+        with open(path, encoding="utf-8") as f:
+            for name in re.findall(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"', f.read(), re.M):
+                if name.startswith("google/protobuf/") or name in found or os.path.exists(os.path.join(proto_root, name)):
+                    continue
+                found.append(name)
+                todo.append(name)
+    return found
+
+
+def compile_stubs(out, proto_root, include_dirs, extra_protos, rpc_proto_root=None):
+    includes = [proto_root, *include_dirs, os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")]
     includes += [os.path.dirname(p) for p in extra_protos]
-    files = ["greeter/v1/greeter.proto"] + [os.path.basename(p) for p in extra_protos]
+    greeter = "greeter/v1/greeter.proto"
+    files = [greeter, *imported_elsewhere(proto_root, include_dirs, greeter)] + [os.path.basename(p) for p in extra_protos]
     if rpc_proto_root:
         # Debian's grpc_tools bundles protoc 3.5, older than proto3 `optional` (3.12), which
         # error_details.proto uses: these two come from Debian's own protoc (protobuf-compiler),
@@ -315,6 +331,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target")
     parser.add_argument("--proto-root")
+    parser.add_argument("-I", "--include", action="append", default=[], metavar="DIR", help="another include directory (google/api)")
     parser.add_argument("--features", default="", help="comma-separated: " + ",".join(sorted(FEATURES)))
     parser.add_argument("--token", help="sent as authorization: Bearer TOKEN (auth)")
     parser.add_argument("--ca", help="the course CA, which the client trusts (tls)")
@@ -335,7 +352,13 @@ def main():
     if "validation" in features and not args.rpc_proto_root:
         parser.error("validation needs --rpc-proto-root")
     stubs = tempfile.TemporaryDirectory(prefix="course-interop-")
-    compile_stubs(stubs.name, args.proto_root, extra, args.rpc_proto_root if "validation" in features else None)
+    compile_stubs(
+        stubs.name,
+        args.proto_root,
+        [d for d in args.include if d != args.proto_root],
+        extra,
+        args.rpc_proto_root if "validation" in features else None,
+    )
     from greeter.v1 import greeter_pb2 as pb
     from greeter.v1 import greeter_pb2_grpc as pb_grpc
 

@@ -63,6 +63,12 @@ export const TOOLS: readonly Tool[] = [
   { name: 'haproxy', probe: ['haproxy', '-v'], debian: 'haproxy', usedBy: 'lesson 17 (the proxy in front of stable and canary)' },
   { name: 'socat', probe: ['socat', '-V'], debian: 'socat', usedBy: "lesson 17's README (HAProxy's runtime API by hand)" },
   {
+    name: 'chromium',
+    probe: ['chromium', '--version'],
+    debian: 'chromium',
+    usedBy: "lesson 19 (the gateway's page in a headless browser, driven by playwright-core)",
+  },
+  {
     name: 'protoc',
     probe: ['protoc', '--version'],
     debian: 'protobuf-compiler',

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTO_INCLUDE_DIRS, PROTO_ROOT } from '../../proto/index.js';
 import { certPaths, createAuthority, ensureCertificates } from '../src/certs.js';
 import { pythonPath } from '../src/prereqs.js';
 import { type NodeProcess, startLesson } from '../src/process.js';
@@ -152,7 +153,8 @@ describe.concurrent('a Python grpcio client against each lesson’s `serve`', ()
         const address = await runnerAddress(lesson);
         // TLS clients dial the name on the server certificate.
         const target = has('tls') ? address.replace(/^127\.0\.0\.1:/, 'localhost:') : address;
-        const args = ['--target', target, '--proto-root', join(root, 'proto'), '--features', features.join(','), '--token', TOKEN];
+        const args = ['--target', target, '--proto-root', PROTO_ROOT, ...PROTO_INCLUDE_DIRS.flatMap((dir) => ['-I', dir])];
+        args.push('--features', features.join(','), '--token', TOKEN);
         args.push('--ca', certPaths(certs).ca.cert, '--other-ca', otherCa, '--health-proto', protos.health);
         args.push('--reflection-proto', protos.reflection, '--rpc-proto-root', protos.rpc, '--sigterm', String(lesson.child.pid));
         for (const [url] of lesson.stdout().matchAll(/http:\/\/\S+\/metrics/g)) args.push('--metrics-url', url);

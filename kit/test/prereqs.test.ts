@@ -22,7 +22,7 @@ describe('prerequisites', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^error: the tests need promtool, prometheus, python3 grpcio, python3 grpc_tools, h2load, docker-compose, nats-server, haproxy, socat, protoc, which/,
+      /^error: the tests need promtool, prometheus, python3 grpcio, python3 grpc_tools, h2load, docker-compose, nats-server, haproxy, socat, chromium, protoc, which/,
     );
     expect(lines[0]).toContain(`sudo apt-get install -y --no-install-recommends ${packagesFor(TOOLS).join(' ')}`);
   });

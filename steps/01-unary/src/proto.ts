@@ -1,7 +1,7 @@
 // Loads .proto files at run time: the proto is the contract, and the generated
 // types in @course/proto describe exactly what this loader returns.
 
-import { PROTO_ROOT } from '@course/proto';
+import { PROTO_INCLUDE_DIRS } from '@course/proto';
 import type { ProtoGrpcType as GreeterProto } from '@course/proto/gen/greeter';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -15,7 +15,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   enums: String,
   defaults: true,
   oneofs: true,
-  includeDirs: [PROTO_ROOT],
+  includeDirs: PROTO_INCLUDE_DIRS,
 };
 
 /** Parses one .proto (a path under proto/): what reflection describes and clients are made from. */

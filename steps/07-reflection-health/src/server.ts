@@ -25,8 +25,9 @@ export const REFLECTED_SERVICES = ['greeter.v1.Greeter', 'grpc.health.v1.Health'
 /**
  * The descriptor set `pnpm gen` builds with `buf build` from proto/ and
  * grpc-health-check's health.proto (`pnpm check:gen` fails when it is stale).
+ * Options survive in it as protoc writes them (lesson 19 reads the HTTP routes).
  */
-const descriptorSet = readFileSync(new URL('../api.binpb', import.meta.url));
+export const descriptorSet = readFileSync(new URL('../api.binpb', import.meta.url));
 
 /**
  * What reflection describes, as protoc-compatible compilers wrote it. The
@@ -44,6 +45,29 @@ export const describedServices: protoLoader.PackageDefinition = (() => {
     ('fileDescriptorProtos' in entry ? { ...entry, fileDescriptorProtos: files } : entry) as protoLoader.AnyDefinition;
   return Object.fromEntries(Object.entries(definition).map(([name, entry]) => [name, withFiles(entry)]));
 })();
+
+/** The parts of @grpc/reflection's index this reaches into (private in its types). */
+interface ReflectionIndex {
+  files: Record<string, { dependency?: string[] }>;
+  fileDependencies: Map<object, object[]>;
+}
+
+/**
+ * @grpc/reflection sends with a file only the files it finds through type
+ * references (grpc/grpc-node#2595), so an import used for options alone
+ * (google/api/annotations.proto, lesson 19) is left out, and strict clients
+ * then refuse the file. This adds every import the file declares.
+ */
+function withDeclaredImports(service: ReflectionService): ReflectionService {
+  const { v1, v1Alpha } = service as unknown as Record<'v1' | 'v1Alpha', ReflectionIndex>;
+  for (const index of [v1, v1Alpha]) {
+    for (const file of Object.values(index.files)) {
+      const declared = (file.dependency ?? []).flatMap((name) => index.files[name] ?? []);
+      index.fileDependencies.set(file, [...new Set([...(index.fileDependencies.get(file) ?? []), ...declared])]);
+    }
+  }
+  return service;
+}
 
 /** Reflection tells anyone your whole API: on in development, off in production. */
 export function reflectionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -80,7 +104,7 @@ export async function startGreeterServer(options: HealthServerOptions = {}): Pro
     isPublic: (path) => isPublicMethod(path) || (options.isPublic?.(path) ?? false),
     register(server) {
       watches = addHealth(server, health);
-      if (reflection) new ReflectionService(describedServices, { services: reflected }).addToServer(server);
+      if (reflection) withDeclaredImports(new ReflectionService(describedServices, { services: reflected })).addToServer(server);
       options.register?.(server);
     },
   });

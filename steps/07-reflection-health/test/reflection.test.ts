@@ -52,7 +52,14 @@ it("gives Python's descriptor pool valid files under their real names, enough to
   const script = fileURLToPath(new URL('reflect.py', import.meta.url));
   const { stdout } = await run(python, [script, generated, `localhost:${server.port}`, certPaths(certs).ca.cert, TOKEN]);
   expect(JSON.parse(stdout)).toEqual({
-    files: ['greeter/v1/greeter.proto', 'grpc/health/v1/health.proto'],
+    // greeter.proto imports google/api/annotations.proto for its HTTP routes (lesson 19), and so on down.
+    files: [
+      'google/api/annotations.proto',
+      'google/api/http.proto',
+      'google/protobuf/descriptor.proto',
+      'greeter/v1/greeter.proto',
+      'grpc/health/v1/health.proto',
+    ],
     methods: { 'greeter.v1.Greeter': ['Chat', 'SayHello', 'StreamGreetings'], 'grpc.health.v1.Health': ['Check', 'List', 'Watch'] },
     say_hello: { message: 'Hello, Ada!' },
     health: { status: 'SERVING' },

@@ -12,12 +12,16 @@ import { startLoggerServer } from '@course/11-metadata-propagation';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageProtos } from '../../../scripts/stage-protos.js';
 import { createGreeterV2Client, type DeploymentHandle, sayHelloV1, sayHelloV2, startDeployment } from '../src/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const buf = join(root, 'node_modules/.bin/buf');
 
-/** proto/ as committed, copied without its node_modules and generated code, with `edit` applied to one file. */
+/**
+ * proto/ as committed, copied without its node_modules and generated code, with `edit` applied to one
+ * file, then staged with what it imports from other packages (google/api), as `pnpm check:breaking` does.
+ */
 function scratchProtos(edit?: { file: string; change(text: string): string }, drop: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'course-buf-'));
   cpSync(join(root, 'proto'), dir, {
@@ -25,7 +29,10 @@ function scratchProtos(edit?: { file: string; change(text: string): string }, dr
     filter: (src) => !/[/\\](node_modules|gen)([/\\]|$)/.test(src.slice(root.length)) && !drop.some((d) => src.endsWith(d)),
   });
   if (edit) writeFileSync(join(dir, edit.file), edit.change(readFileSync(join(dir, edit.file), 'utf8')));
-  return dir;
+  const staged = mkdtempSync(join(tmpdir(), 'course-buf-staged-'));
+  stageProtos(staged, dir);
+  rmSync(dir, { recursive: true, force: true });
+  return staged;
 }
 
 function breaking(input: string, against: string) {
@@ -40,8 +47,9 @@ describe('buf breaking', () => {
 
   it('accepts greeter.v2 added beside greeter.v1', () => {
     const before = scratchProtos(undefined, ['v2']);
-    dirs.push(before);
-    const result = breaking(join(root, 'proto'), before);
+    const now = scratchProtos();
+    dirs.push(before, now);
+    const result = breaking(now, before);
     expect(result.stderr + result.stdout).toBe('');
     expect(result.status).toBe(0);
   });

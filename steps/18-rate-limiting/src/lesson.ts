@@ -18,7 +18,7 @@ import { type Flags, type Lesson, parsePositiveInt, row, type ServeContext } fro
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import * as grpc from '@grpc/grpc-js';
 import { withRetryInfo } from './client.js';
-import { DEFAULT_LIMITS, type LimitedGreeterHandle, startGreeterServer } from './server.js';
+import { DEFAULT_LIMITS, type LimitedGreeterHandle, type LimitedGreeterOptions, startGreeterServer } from './server.js';
 import { retryDelayMs } from './status-details.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -80,6 +80,29 @@ export function serveWithLimits(context: ServeContext, startGreeter: typeof star
 
 const DEMO_LIMITS = { points: 3, perSeconds: 1, maxInFlight: 3 };
 
+/**
+ * The demos of this lesson and the next: a Logger and the limited Greeter in
+ * this process on free ports (outbox in memory, the in-process broker), then
+ * `body` with the Greeter, and a clean stop whatever it does.
+ */
+export async function withLimitedGreeter(
+  limits: LimitedGreeterOptions['limits'],
+  body: (greeter: LimitedGreeterHandle) => Promise<void>,
+): Promise<void> {
+  let greeter: LimitedGreeterHandle | undefined;
+  await withBothServers(
+    {
+      logger: startLoggerServer,
+      greeter: async (options: LoggingGreeterOptions) => {
+        greeter = await startGreeterServer({ ...options, outboxPath: ':memory:', broker: new InProcessBroker(), limits });
+        return greeter;
+      },
+    },
+    { greeter: { logger: createLogger({ level: 'silent', mixin: logFields }) } },
+    () => body(greeter as LimitedGreeterHandle),
+  );
+}
+
 export const lesson: Lesson = {
   ...previousLesson,
   step: '18',
@@ -97,47 +120,35 @@ export const lesson: Lesson = {
     },
   },
   async demo() {
-    let greeter: LimitedGreeterHandle | undefined;
-    await withBothServers(
-      {
-        logger: startLoggerServer,
-        greeter: async (options: LoggingGreeterOptions) => {
-          greeter = await startGreeterServer({ ...options, outboxPath: ':memory:', broker: new InProcessBroker(), limits: DEMO_LIMITS });
-          return greeter;
-        },
-      },
-      { greeter: { logger: createLogger({ level: 'silent', mixin: logFields }) } },
-      async () => {
-        const g = greeter as LimitedGreeterHandle;
-        const certs = await courseCertificates();
-        const client = (userId: string) => createGreeterClient(`localhost:${g.port}`, { ca: certs.ca, token: tokenFromEnv(), userId });
-        const [noisy, quiet] = [client('noisy'), client('quiet')];
-        try {
-          row(
-            'limits',
-            `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s, ${DEMO_LIMITS.maxInFlight} in flight`,
-          );
-          row('noisy', `5 at once: ${await burst(noisy, 5)}`);
-          row('quiet', `1: ${await burst(quiet, 1)}, its own bucket`);
-          await greet(noisy, 'noisy', 'Ada');
-          const chats = [quiet.Chat(), quiet.Chat(), quiet.Chat()];
-          for (const chat of chats) {
-            chat.on('error', () => {});
-            chat.write({ from: 'quiet', text: 'hi' });
-            await new Promise((resolve) => chat.once('data', resolve));
-          }
-          row('in flight', `${g.limits.inFlight} chats open`);
-          row('quiet', `1 more: ${await burst(quiet, 1)}, shed at once, not queued`);
-          for (const chat of chats) chat.end();
-          await g.limits.untilInFlight(0);
-          row('in flight', `${g.limits.inFlight}, chats ended`);
-          row('quiet', `1 more: ${await burst(quiet, 1)}`);
-        } finally {
-          noisy.close();
-          quiet.close();
+    await withLimitedGreeter(DEMO_LIMITS, async (g) => {
+      const certs = await courseCertificates();
+      const client = (userId: string) => createGreeterClient(`localhost:${g.port}`, { ca: certs.ca, token: tokenFromEnv(), userId });
+      const [noisy, quiet] = [client('noisy'), client('quiet')];
+      try {
+        row(
+          'limits',
+          `${DEMO_LIMITS.points} calls per caller and method per ${DEMO_LIMITS.perSeconds}s, ${DEMO_LIMITS.maxInFlight} in flight`,
+        );
+        row('noisy', `5 at once: ${await burst(noisy, 5)}`);
+        row('quiet', `1: ${await burst(quiet, 1)}, its own bucket`);
+        await greet(noisy, 'noisy', 'Ada');
+        const chats = [quiet.Chat(), quiet.Chat(), quiet.Chat()];
+        for (const chat of chats) {
+          chat.on('error', () => {});
+          chat.write({ from: 'quiet', text: 'hi' });
+          await new Promise((resolve) => chat.once('data', resolve));
         }
-      },
-    );
+        row('in flight', `${g.limits.inFlight} chats open`);
+        row('quiet', `1 more: ${await burst(quiet, 1)}, shed at once, not queued`);
+        for (const chat of chats) chat.end();
+        await g.limits.untilInFlight(0);
+        row('in flight', `${g.limits.inFlight}, chats ended`);
+        row('quiet', `1 more: ${await burst(quiet, 1)}`);
+      } finally {
+        noisy.close();
+        quiet.close();
+      }
+    });
   },
   serve: (context) => serveWithLimits(context),
   async client({ target, flags }) {
