@@ -11,7 +11,8 @@ import type { LoggingGreeterOptions } from '@course/10-two-services';
 import { withBothServers } from '@course/10-two-services/lesson';
 import { logFields, startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
-// The previous step's lesson, imported here and nowhere else.
+// The lesson whose modes this one keeps: lesson 18's serve, client and Logger, around this step's
+// Greeter (lesson 20's modes are the container's, which run lesson 20's Greeter), imported here and nowhere else.
 import { lesson as previousLesson, serveWithLimits } from '@course/18-rate-limiting/lesson';
 import { type Lesson, parsePositiveInt, row } from '@course/kit';
 import type { ChatMessage } from '@course/proto/gen/greeter/v1/ChatMessage';

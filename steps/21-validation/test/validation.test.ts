@@ -9,6 +9,7 @@ import { createLogger } from '@course/04-interceptors';
 import { createGreeterClient } from '@course/08-prometheus-metrics';
 import { startLoggerServer } from '@course/11-metadata-propagation';
 import { InProcessBroker } from '@course/16-async-events';
+import { type GatewayHandle, startGateway } from '@course/19-rest-gateway';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import type { GreeterClient } from '@course/proto/gen/greeter/v1/Greeter';
 import type { HelloRequest } from '@course/proto/gen/greeter/v1/HelloRequest';
@@ -20,6 +21,7 @@ const TOKEN = 'validation-token';
 const ANY_PORT = { host: '127.0.0.1', port: 0 };
 let greeter: ValidatingGreeterHandle;
 let client: GreeterClient;
+let gateway: GatewayHandle;
 const stops: (() => unknown)[] = [];
 
 beforeAll(async () => {
@@ -44,6 +46,8 @@ beforeAll(async () => {
   stops.push(() => greeter.stop());
   client = createGreeterClient(`localhost:${greeter.port}`, { ca: certs.ca, token: TOKEN, userId: 'tester' });
   stops.push(() => client.close());
+  gateway = await startGateway({ target: `localhost:${greeter.port}`, ca: certs.ca });
+  stops.push(() => gateway.stop());
 });
 afterAll(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
@@ -176,5 +180,30 @@ describe('ChatMessage, on a stream', () => {
       chat.write(message);
     });
     expect(fields(fieldViolations(error))).toEqual(expected);
+  });
+});
+
+describe("through lesson 19's gateway", () => {
+  it('a refused request is a 400 whose JSON details list the same violations', async () => {
+    const response = await fetch(`${gateway.url}/v1/greet`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: ' Ada', count: 20_000 }),
+    });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { status: string; details: unknown[] } };
+    expect(error.status).toBe('INVALID_ARGUMENT');
+    // The gRPC client's violations (fieldViolations, above) and the gateway's JSON say the same.
+    expect(error.details).toEqual([
+      {
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: [
+          { field: 'name', description: 'must not start or end with whitespace', reason: 'NAME_TRIMMED' },
+          { field: 'count', description: 'must be less than or equal to 10000', reason: 'UINT32_LTE' },
+        ],
+      },
+    ]);
+    const direct = await hello({ name: ' Ada', count: 20_000 });
+    expect(direct.violations).toEqual((error.details[0] as { fieldViolations: FieldViolation[] }).fieldViolations);
   });
 });
