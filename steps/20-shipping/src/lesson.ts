@@ -7,15 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sayHello } from '@course/01-unary';
 import { courseCertificates } from '@course/06-tls';
+import { drainDelayFromEnv, graceFromEnv } from '@course/07-reflection-health';
 import { createGreeterClient, metricsAddressFromEnv } from '@course/08-prometheus-metrics';
 import { DEFAULT_LOGGER_PORT } from '@course/10-two-services/lesson';
 import { brokerFromEnv } from '@course/16-async-events';
+// Lesson 18's limit flags and serve, which lesson 19's lesson builds on without re-exporting.
+import { limitFlags, limitsFromFlags, serveWithLimits } from '@course/18-rate-limiting/lesson';
 // The previous step's lesson, imported here and nowhere else.
-import { limitFlags, limitsFromFlags, lesson as previousLesson, serveWithLimits } from '@course/18-rate-limiting/lesson';
-import { type Command, type Flags, freePort, type Lesson, parsePort, row, type ServerMode } from '@course/kit';
+import { DEFAULT_HTTP_PORT, lesson as previousLesson } from '@course/19-rest-gateway/lesson';
+import { type Command, ConfigError, type Flags, freePort, type Lesson, parsePort, row, type ServerMode, UsageError } from '@course/kit';
 import { DEFAULT_CERTS_DIR } from '@course/kit/certs';
 import { type BundleProcess, buildBundle, devDependenciesIn, residentMb, startBundle } from './bundle.js';
 import { servingCertificates } from './certs.js';
+import { LIVENESS_PATH, READINESS_PATH, startShippedGateway } from './gateway.js';
 import { streamsInFlight } from './in-flight.js';
 import { DEFAULT_PROBE_PORT, LIVENESS_SERVICE, probe, untilStatus } from './probes.js';
 import { startGreeterServer, startLoggerServer } from './server.js';
@@ -100,6 +104,55 @@ const loggerMode: ServerMode = {
   },
 };
 
+/** --greeter-target, else GREETER_TARGET, else localhost:50051; host:port (or dns:///host:port), which grpc-js would take any text for. */
+function greeterTarget(flags: Flags): string {
+  const [text, source] =
+    flags['greeter-target'] !== undefined
+      ? [String(flags['greeter-target']), '--greeter-target']
+      : process.env.GREETER_TARGET
+        ? [process.env.GREETER_TARGET, 'GREETER_TARGET']
+        : ['localhost:50051', ''];
+  const port = /^(?:dns:\/\/\/)?[^\s/:]+:(\d+)$/.exec(text)?.[1];
+  if (port === undefined || Number(port) > 65_535) {
+    const message = `${source} needs host:port, such as localhost:50051, got '${text}'`;
+    throw source === 'GREETER_TARGET' ? new ConfigError(message) : new UsageError(message);
+  }
+  return text;
+}
+
+/** The container's gateway: lesson 19's, alone, in front of a Greeter at --greeter-target, with HTTP probe paths. */
+const gatewayMode: ServerMode = {
+  description: `the container's REST gateway: alone, TLS to the Greeter at --greeter-target, probes at ${READINESS_PATH} and ${LIVENESS_PATH}`,
+  defaultPort: DEFAULT_HTTP_PORT,
+  flags: {
+    'greeter-target': {
+      type: 'string',
+      placeholder: 'host:port',
+      description: 'the Greeter, by the name on its certificate (default GREETER_TARGET, else localhost:50051)',
+    },
+  },
+  async serve({ host, port, flags }) {
+    const target = greeterTarget(flags);
+    const gateway = await startShippedGateway({
+      target,
+      ca: (await servingCertificates()).ca,
+      host,
+      port,
+      drainDelayMs: drainDelayFromEnv(),
+      graceMs: graceFromEnv(),
+    });
+    row('gateway', `TLS to the Greeter at ${target}; readiness ${READINESS_PATH}, liveness ${LIVENESS_PATH}`);
+    return gateway;
+  },
+};
+
+/** --http-port, else HTTP_PORT, else lesson 19's default (a free one when --port is 0). */
+function httpPort(flags: Flags, grpcPort: number): number {
+  if (flags['http-port'] !== undefined) return parsePort(String(flags['http-port']), '--http-port');
+  if (process.env.HTTP_PORT) return parsePort(process.env.HTTP_PORT, 'HTTP_PORT');
+  return grpcPort === 0 ? 0 : DEFAULT_HTTP_PORT;
+}
+
 /** `probe`: one kubelet-style check; exit 1 unless SERVING, as a failed probe counts. */
 const probeCommand: Command = {
   description: 'one health Check as the kubelet sends it (plaintext, 1 s timeout) to --target, a probe port',
@@ -123,6 +176,12 @@ async function probeBoth(label: string, target: string): Promise<void> {
   const ready = await probe(target, '');
   const live = await probe(target, LIVENESS_SERVICE);
   row(label, `probe ${target}: readiness ${ready}, liveness ${live}`);
+}
+
+/** One GET through the gateway, as a row: status and body. */
+async function httpRow(base: string, path: string, token?: string): Promise<void> {
+  const res = await fetch(new URL(path, base), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  row('gateway', `GET ${path}: ${res.status} ${(await res.text()).trim()}`);
 }
 
 const STREAMS = 8;
@@ -155,7 +214,13 @@ export const lesson: Lesson = {
       const secret = { AUTH_TOKEN: randomBytes(16).toString('hex'), LOGGER_TOKEN: randomBytes(16).toString('hex') };
       const certs = await courseCertificates();
       const config = { NODE_ENV: 'production', CERTS_DIR: DEFAULT_CERTS_DIR, METRICS_PORT: '0' };
-      const [loggerPort, loggerProbe, greeterPort, greeterProbe] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const [loggerPort, loggerProbe, greeterPort, greeterProbe, gatewayPort] = await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
 
       const refused = startBundle(bundle.dir, 'greeter', ['--port', String(greeterPort)], {
         ...config,
@@ -197,8 +262,19 @@ export const lesson: Lesson = {
       row('start', `logger and greeter listening in ${secondsSince(started)}, NODE_ENV=production, tokens from the "Secret"`);
       await probeBoth('logger', `127.0.0.1:${loggerProbe}`);
       await probeBoth('greeter', `127.0.0.1:${greeterProbe}`);
+      // The gateway's container: no token of its own (it forwards the caller's), the CA from CERTS_DIR.
+      const gateway = startBundle(
+        bundle.dir,
+        'gateway',
+        ['--port', String(gatewayPort), '--greeter-target', `localhost:${greeterPort}`],
+        config,
+      );
+      running.push(gateway);
+      const gatewayUrl = `http://${await gateway.listening}`;
+      await httpRow(gatewayUrl, READINESS_PATH);
+      await httpRow(gatewayUrl, '/v1/greet/Ada', secret.AUTH_TOKEN);
       const rss = (p: BundleProcess) => `${residentMb(p.child.pid as number).toFixed(0)} MB`;
-      row('memory', `greeter ${rss(greeter)}, logger ${rss(logger)} resident, idle (k8s/ requests 192Mi each)`);
+      row('memory', `greeter ${rss(greeter)}, logger ${rss(logger)}, gateway ${rss(gateway)} resident, idle (k8s/ requests 256Mi each)`);
 
       const client = createGreeterClient(`localhost:${greeterPort}`, { ca: certs.ca, token: secret.AUTH_TOKEN });
       try {
@@ -210,6 +286,7 @@ export const lesson: Lesson = {
         row('SIGTERM', `greeter, with ${STREAMS} streams in flight (${inFlight.received()} of ${STREAMS * PER_STREAM} greetings sent)`);
         await untilStatus(`127.0.0.1:${greeterProbe}`, '', 'NOT_SERVING');
         await probeBoth('draining', `127.0.0.1:${greeterProbe}`);
+        await httpRow(gatewayUrl, READINESS_PATH);
         const { ok, received } = await inFlight.settled;
         const code = await greeter.exited;
         row(
@@ -219,6 +296,8 @@ export const lesson: Lesson = {
       } finally {
         client.close();
       }
+      gateway.child.kill('SIGTERM');
+      row('gateway', `SIGTERM: exit ${await gateway.exited}`);
       logger.child.kill('SIGTERM');
       row('logger', `SIGTERM: exit ${await logger.exited}`);
     } finally {
@@ -228,14 +307,37 @@ export const lesson: Lesson = {
       row('bundle', 'temp dir removed');
     }
   },
-  serve: (context) => {
+  // Lesson 19's serve (lesson 18's Greeter and Logger, the gateway in front), with the probes: a port for the Greeter's, paths for the gateway's.
+  async serve(context) {
     const port = probePort(context.flags, DEFAULT_PROBE_PORT);
-    return serveWithLimits(context, async (options) => {
+    const http = httpPort(context.flags, context.port);
+    const grpcServing = await serveWithLimits(context, async (options) => {
       const greeter = await startGreeterServer({ ...options, probe: { host: context.host, port } });
       row('probe', `${greeter.probe.address}: plaintext health for the kubelet ('' for readiness, '${LIVENESS_SERVICE}' for liveness)`);
       return greeter;
     });
+    try {
+      const grpcPort = grpcServing.address.split(':').at(-1);
+      const gateway = await startShippedGateway({
+        target: `localhost:${grpcPort}`,
+        ca: (await courseCertificates()).ca,
+        host: context.host,
+        port: http,
+      });
+      row('gateway', `listening on ${gateway.url}, TLS to the Greeter; readiness ${READINESS_PATH}, liveness ${LIVENESS_PATH}`);
+      return {
+        address: grpcServing.address,
+        async stop() {
+          // The gateway first: its calls in flight still reach a Greeter that is up.
+          await gateway.stop();
+          await grpcServing.stop();
+        },
+      };
+    } catch (err) {
+      await grpcServing.stop();
+      throw err;
+    }
   },
-  servers: { ...previousLesson.servers, greeter: greeterMode, logger: loggerMode },
+  servers: { ...previousLesson.servers, greeter: greeterMode, logger: loggerMode, gateway: gatewayMode },
   commands: { ...previousLesson.commands, probe: probeCommand },
 };

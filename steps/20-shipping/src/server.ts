@@ -1,14 +1,10 @@
-// Lesson 18's Greeter and Logger as they run in a container: each beside a
+// Lesson 19's Greeter (lesson 18's, re-exported) and Logger as they run in a container: each beside a
 // plaintext probe listener for the kubelet, which stops after the server it
 // reports on, so a probe during the drain hears NOT_SERVING, not a refusal.
 import type { HealthServerHandle } from '@course/07-reflection-health';
 import { startLoggerServer as startPreviousLogger } from '@course/11-metadata-propagation';
 // The previous step's Greeter, imported here and nowhere else.
-import {
-  type LimitedGreeterHandle,
-  type LimitedGreeterOptions,
-  startGreeterServer as startPreviousGreeter,
-} from '@course/18-rate-limiting';
+import { type GreeterHandle, type GreeterOptions, startGreeterServer as startPreviousGreeter } from '@course/19-rest-gateway';
 import { type ProbeListener, startProbeListener } from './probes.js';
 
 export interface ProbeOptions {
@@ -40,9 +36,9 @@ export async function withProbeListener<H extends HealthServerHandle>(
   };
 }
 
-export type ShippedGreeterHandle = WithProbe<LimitedGreeterHandle>;
+export type ShippedGreeterHandle = WithProbe<GreeterHandle>;
 
-export async function startGreeterServer({ probe = {}, ...options }: LimitedGreeterOptions & ProbeOptions): Promise<ShippedGreeterHandle> {
+export async function startGreeterServer({ probe = {}, ...options }: GreeterOptions & ProbeOptions): Promise<ShippedGreeterHandle> {
   return withProbeListener(await startPreviousGreeter(options), probe);
 }
 

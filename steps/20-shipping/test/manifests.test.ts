@@ -12,7 +12,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, type IContainer, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { BUNDLE_ENTRY, LIVENESS_SERVICE, STEP_DIR } from '../src/index.js';
+import { BUNDLE_ENTRY, LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, STEP_DIR } from '../src/index.js';
 import { lesson } from '../src/lesson.js';
 
 const ROOT = join(STEP_DIR, '../..');
@@ -47,15 +47,18 @@ function arg(container: IContainer, flag: string): string | undefined {
 describe('the Kubernetes manifests', () => {
   it('are the kinds the lesson needs, each valid against the Kubernetes schema', () => {
     expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(Object.keys(MODELS)));
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['greeter', 'logger']);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['gateway', 'greeter', 'logger']);
     for (const m of manifests) expect(() => validate(m), `${m.kind} ${m.metadata.name}`).not.toThrow();
     expect(new Set(manifests.map((m) => m.metadata.namespace))).toEqual(new Set(['grpc-course']));
   });
 
-  it('the schema check can fail: a gRPC probe on a named port, a missing selector', () => {
-    const greeter = structuredClone(deployments[0] as Manifest);
+  it('the schema check can fail: a gRPC probe on a named port, an HTTP probe with no port, a missing selector', () => {
+    const greeter = structuredClone(deployments.find((d) => d.metadata.name === 'greeter') as Manifest);
     greeter.spec.template.spec.containers[0].readinessProbe.grpc.port = 'probe';
     expect(() => validate(greeter)).toThrow(/port/);
+    const gateway = structuredClone(deployments.find((d) => d.metadata.name === 'gateway') as Manifest);
+    delete gateway.spec.template.spec.containers[0].readinessProbe.httpGet.port;
+    expect(() => validate(gateway)).toThrow(/port/);
     const noSelector = structuredClone(deployments[0] as Manifest);
     delete noSelector.spec.selector;
     expect(() => validate(noSelector)).toThrow(/selector/);
@@ -65,20 +68,40 @@ describe('the Kubernetes manifests', () => {
     describe(`Deployment ${d.metadata.name}`, () => {
       const pod = d.spec.template.spec;
       const container = pod.containers[0] as IContainer;
+      // The Greeter and Logger are gRPC servers with a plaintext probe port; the gateway is HTTP, probed on the port it serves.
+      const isGateway = d.metadata.name === 'gateway';
       const probePort = Number(arg(container, '--probe-port'));
       const grpcPort = Number(arg(container, '--port'));
+      const declared = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
 
       it("runs one of the step's server modes, on all interfaces, in the ports it declares", () => {
         const mode = container.args?.[0] as string;
         expect(Object.keys(lesson.servers ?? {})).toContain(mode);
         expect(mode).toBe(d.metadata.name);
         expect(arg(container, '--host')).toBe('0.0.0.0');
-        const declared = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+        if (isGateway) {
+          expect(declared).toEqual({ http: grpcPort });
+          expect(arg(container, '--probe-port')).toBeUndefined();
+          return;
+        }
         expect(declared.grpc).toBe(grpcPort);
         expect(declared.probe).toBe(probePort);
       });
 
-      it('probes readiness and liveness with gRPC on the port the probe listener binds, with the names it serves', () => {
+      it.runIf(isGateway)(
+        'probes over HTTP on the port it serves, readiness on the path that asks the Greeter, the others on liveness',
+        () => {
+          for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
+            expect(probe?.grpc).toBeUndefined();
+            expect(declared[String(probe?.httpGet?.port)]).toBe(grpcPort);
+          }
+          expect(container.readinessProbe?.httpGet?.path).toBe(READINESS_PATH);
+          expect(container.livenessProbe?.httpGet?.path).toBe(LIVENESS_PATH);
+          expect(container.startupProbe?.httpGet?.path).toBe(LIVENESS_PATH);
+        },
+      );
+
+      it.skipIf(isGateway)('probes readiness and liveness with gRPC on the port the probe listener binds, with the names it serves', () => {
         for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
           expect(probe?.grpc?.port).toBe(probePort);
           expect(probe?.grpc?.port).not.toBe(grpcPort); // the TLS port: the kubelet cannot speak TLS to it
@@ -97,7 +120,12 @@ describe('the Kubernetes manifests', () => {
         expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep + (drainMs + graceMs) / 1000);
       });
 
-      it('reads its tokens from the Secret, under the names the server reads', () => {
+      it.runIf(isGateway)('reads no token (it forwards each caller’s), its settings from the ConfigMap', () => {
+        expect((container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef)).toEqual([]);
+        expect(container.envFrom?.[0]?.configMapRef?.name).toBe(configMap.metadata.name);
+      });
+
+      it.skipIf(isGateway)('reads its tokens from the Secret, under the names the server reads', () => {
         const fromSecret = (container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
         expect(fromSecret.length).toBeGreaterThan(0);
         for (const e of fromSecret) {
@@ -122,13 +150,20 @@ describe('the Kubernetes manifests', () => {
         expect(container.resources?.limits?.memory).toBeDefined();
       });
 
-      it('has a headless Service on its gRPC port and a PodDisruptionBudget, both selecting its pods', () => {
+      it(`has a ${isGateway ? 'ClusterIP' : 'headless'} Service on its port and a PodDisruptionBudget, both selecting its pods`, () => {
         const labels = d.spec.template.metadata.labels;
         const service = of('Service').find((s) => s.metadata.name === d.metadata.name) as Manifest;
-        expect(service.spec.clusterIP).toBe('None');
         expect(service.spec.selector).toEqual(d.spec.selector.matchLabels);
-        expect(service.spec.ports[0].port).toBe(grpcPort);
-        expect(service.spec.ports[0].targetPort).toBe('grpc');
+        if (isGateway) {
+          // A virtual IP for an Ingress or a load balancer to point at: HTTP on 80, to the container's http port.
+          expect(service.spec.type).toBe('ClusterIP');
+          expect(service.spec.clusterIP).toBeUndefined();
+          expect(service.spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
+        } else {
+          expect(service.spec.clusterIP).toBe('None');
+          expect(service.spec.ports[0].port).toBe(grpcPort);
+          expect(service.spec.ports[0].targetPort).toBe('grpc');
+        }
         const pdb = of('PodDisruptionBudget').find((p) => p.metadata.name === d.metadata.name) as Manifest;
         expect(pdb.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
         for (const [key, value] of Object.entries(d.spec.selector.matchLabels)) expect(labels[key]).toBe(value);
@@ -145,9 +180,13 @@ describe('the Kubernetes manifests', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThan(pdb.spec.maxUnavailable);
   });
 
-  it('points the Greeter at the Logger Service by its port', () => {
-    const logger = of('Service').find((s) => s.metadata.name === 'logger') as Manifest;
-    expect(configMap.data.LOGGER_TARGET).toBe(`logger.grpc-course.svc.cluster.local:${logger.spec.ports[0].port}`);
+  it('points the Greeter at the Logger Service, and the gateway at the Greeter Service, by name and port', () => {
+    const port = (name: string) => (of('Service').find((s) => s.metadata.name === name) as Manifest).spec.ports[0].port;
+    expect(configMap.data.LOGGER_TARGET).toBe(`logger.grpc-course.svc.cluster.local:${port('logger')}`);
+    expect(configMap.data.GREETER_TARGET).toBe(`greeter.grpc-course.svc.cluster.local:${port('greeter')}`);
+    // The names the modes read: a rename in one place and not the other fails here.
+    expect(lesson.servers?.gateway?.flags?.['greeter-target']?.description).toMatch(/GREETER_TARGET/);
+    expect(lesson.servers?.greeter?.flags?.['logger-target']?.description).toMatch(/LOGGER_TARGET/);
   });
 });
 

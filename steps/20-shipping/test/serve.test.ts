@@ -1,10 +1,10 @@
-// `serve` as lesson 18's with a probe port added, and the `probe` command a
+// `serve` as lesson 19's with the probes added (a port for the Greeter, paths on the gateway), and the `probe` command a
 // person (or a script) checks it with, through real processes.
 import { fileURLToPath } from 'node:url';
 import { freePort, startLesson } from '@course/kit';
 import { temporaryCertificates } from '@course/kit/temporary-certs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LIVENESS_SERVICE, probe } from '../src/index.js';
+import { LIVENESS_SERVICE, probe, READINESS_PATH } from '../src/index.js';
 
 const step = fileURLToPath(new URL('..', import.meta.url));
 const preload = [fileURLToPath(new URL('../node_modules/@course/09-tracing/src/instrument.ts', import.meta.url))];
@@ -13,13 +13,20 @@ const env = { CERTS_DIR: dir, AUTH_TOKEN: 'serve-token', METRICS_PORT: '0', LOG_
 afterAll(remove);
 
 describe('serve', () => {
-  it('adds plaintext health on --probe-port beside the Greeter and its Logger, and stops all of it on one SIGTERM', async () => {
-    const [port, probePort] = await Promise.all([freePort(), freePort()]);
-    const serve = startLesson(step, ['serve', '--port', String(port), '--probe-port', String(probePort)], { env, preload });
+  it('adds plaintext health on --probe-port beside the Greeter, its Logger and the gateway, and stops all of it on one SIGTERM', async () => {
+    const [port, probePort, httpPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const args = ['serve', '--port', String(port), '--probe-port', String(probePort), '--http-port', String(httpPort)];
+    const serve = startLesson(step, args, { env, preload });
     expect(await serve.listening).toBe(`127.0.0.1:${port}`);
     expect(serve.stdout()).toMatch(new RegExp(`probe +127\\.0\\.0\\.1:${probePort}: plaintext health`));
     expect(serve.stdout()).toMatch(/logger +listening on /);
     expect(await probe(`127.0.0.1:${probePort}`, '')).toBe('SERVING');
+    expect(serve.stdout()).toMatch(
+      new RegExp(`gateway +listening on http://127\\.0\\.0\\.1:${httpPort}, TLS to the Greeter; readiness /healthz`),
+    );
+    const ready = await fetch(`http://127.0.0.1:${httpPort}${READINESS_PATH}`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', greeter: 'SERVING' });
 
     const check = startLesson(step, ['probe', '--target', `127.0.0.1:${probePort}`, '--service', LIVENESS_SERVICE], { env, preload });
     const checked = await check.exited;

@@ -1,0 +1,71 @@
+// Lesson 19's gateway as it runs in a container: the same Fastify app, plus
+// two paths for the kubelet's httpGet probes. An HTTP server needs no probe
+// port of its own: the kubelet speaks HTTP, and these paths tell nothing secret.
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkHealth, createHealthClient } from '@course/07-reflection-health';
+import { buildGateway, type GatewayHandle, type GatewayOptions } from '@course/19-rest-gateway';
+import * as grpc from '@grpc/grpc-js';
+
+/** Readiness: 200 only while the Greeter behind answers SERVING and the gateway is not draining. */
+export const READINESS_PATH = '/healthz';
+/** Liveness: 200 while the process answers at all, whatever the Greeter does (a restart would not mend it). */
+export const LIVENESS_PATH = '/livez';
+
+export interface ShippedGatewayOptions extends GatewayOptions {
+  /** How long /healthz answers 503 before the gateway stops taking requests (default 0: at once). */
+  drainDelayMs?: number;
+  /** The deadline of the health Check behind /healthz: under the probe's 1 s timeout. */
+  checkMs?: number;
+}
+
+export type ShippedGatewayHandle = GatewayHandle & { ready(): Promise<{ ready: boolean; greeter: string }> };
+
+/**
+ * Starts lesson 19's gateway with /healthz and /livez. /healthz asks the
+ * Greeter's grpc.health.v1 Check over TLS (a public method: no token), so a
+ * gateway whose Greeter is gone or draining leaves the load balancer's pool
+ * instead of answering 503s to every caller. A stop turns /healthz to 503
+ * first, waits drainDelayMs, then drains as lesson 19's gateway does.
+ */
+export async function startShippedGateway({
+  drainDelayMs = 0,
+  checkMs = 800,
+  ...options
+}: ShippedGatewayOptions): Promise<ShippedGatewayHandle> {
+  const gateway = buildGateway(options);
+  const health = createHealthClient(options.target, grpc.credentials.createSsl(options.ca));
+  let draining = false;
+  const ready = async () => {
+    if (draining) return { ready: false, greeter: 'not asked: the gateway is draining' };
+    const greeter = await checkHealth(health, '', checkMs).catch((err: grpc.ServiceError) => grpc.status[err.code] ?? String(err));
+    return { ready: greeter === 'SERVING', greeter };
+  };
+  gateway.app.get(READINESS_PATH, async (_request, reply) => {
+    const { ready: ok, greeter } = await ready();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', greeter });
+  });
+  gateway.app.get(LIVENESS_PATH, () => ({ status: 'alive' }));
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await gateway.app.listen({ host, port: options.port ?? 0 });
+  } catch (err) {
+    health.close();
+    await gateway.close(0);
+    throw err;
+  }
+  const { port } = gateway.app.server.address() as AddressInfo;
+  return {
+    port,
+    address: `${host}:${port}`,
+    url: `http://${host}:${port}`,
+    routes: gateway.routes,
+    ready,
+    async stop() {
+      draining = true;
+      if (drainDelayMs > 0) await sleep(drainDelayMs);
+      await gateway.close(options.graceMs ?? 5_000);
+      health.close();
+    },
+  };
+}
