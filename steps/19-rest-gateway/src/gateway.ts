@@ -27,6 +27,8 @@ export interface GatewayOptions {
   graceMs?: number;
   /** The service whose annotations become routes. */
   service?: string;
+  /** Adds to the app before it listens (lesson 20: the kubelet's probe paths). */
+  configure?: (app: FastifyInstance) => void;
 }
 
 export interface GatewayHandle {
@@ -132,8 +134,14 @@ export function buildGateway(options: GatewayOptions): { app: FastifyInstance; r
 
 export async function startGateway(options: GatewayOptions): Promise<GatewayHandle> {
   const gateway = buildGateway(options);
+  options.configure?.(gateway.app);
   const host = options.host ?? '127.0.0.1';
-  await gateway.app.listen({ host, port: options.port ?? 0 });
+  try {
+    await gateway.app.listen({ host, port: options.port ?? 0 });
+  } catch (err) {
+    await gateway.close(0);
+    throw err;
+  }
   const { port } = gateway.app.server.address() as AddressInfo;
   return {
     port,

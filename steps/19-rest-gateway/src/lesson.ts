@@ -7,14 +7,55 @@ import { tokenFromEnv } from '@course/05-metadata-auth';
 import { courseCertificates } from '@course/06-tls';
 // The previous step's lesson, imported here and nowhere else.
 import { lesson as previousLesson, withLimitedGreeter } from '@course/18-rate-limiting/lesson';
-import { type Lesson, parsePort, row } from '@course/kit';
+import { type Flags, type Lesson, parsePort, row, type ServeContext, type Serving } from '@course/kit';
 import { showCall } from './client.js';
-import { type GatewayHandle, startGateway } from './gateway.js';
+import { type GatewayHandle, type GatewayOptions, startGateway } from './gateway.js';
 
 export const DEFAULT_HTTP_PORT = 8080;
 const DEMO_LIMITS = { points: 3, perSeconds: 10, maxInFlight: 100 };
 
 const routeList = (routes: { verb: string; template: string }[]) => routes.map((r) => `${r.verb} ${r.template}`).join(', ');
+
+/** --http-port, else HTTP_PORT, else the default (a free one when --port is 0). */
+export function httpPortFrom(flags: Flags, grpcPort: number): number {
+  if (flags['http-port'] !== undefined) return parsePort(String(flags['http-port']), '--http-port');
+  if (process.env.HTTP_PORT) return parsePort(process.env.HTTP_PORT, 'HTTP_PORT');
+  return grpcPort === 0 ? 0 : DEFAULT_HTTP_PORT;
+}
+
+/**
+ * `serve` with the gateway: the gRPC servers `serveGrpc` starts, then a gateway (`start`, lesson 19's
+ * by default) in front of them on --http-port. A stop drains the gateway first: its calls in flight
+ * still reach a Greeter that is up.
+ */
+export async function serveWithGateway(
+  context: ServeContext,
+  serveGrpc: (context: ServeContext) => Promise<Serving>,
+  start: (options: GatewayOptions) => Promise<GatewayHandle> = startGateway,
+  describe: (gateway: GatewayHandle) => void = (gateway) => {
+    row('gateway', `listening on ${gateway.url}, TLS to the Greeter; the page at /, OpenAPI at /openapi.json`);
+    row('routes', routeList(gateway.routes));
+  },
+): Promise<Serving> {
+  const httpPort = httpPortFrom(context.flags, context.port);
+  const grpcServing = await serveGrpc(context);
+  try {
+    const certs = await courseCertificates();
+    const grpcPort = grpcServing.address.split(':').at(-1);
+    const gateway = await start({ target: `localhost:${grpcPort}`, ca: certs.ca, host: context.host, port: httpPort });
+    describe(gateway);
+    return {
+      address: grpcServing.address,
+      async stop() {
+        await gateway.stop();
+        await grpcServing.stop();
+      },
+    };
+  } catch (err) {
+    await grpcServing.stop();
+    throw err;
+  }
+}
 
 export const lesson: Lesson = {
   ...previousLesson,
@@ -66,36 +107,7 @@ export const lesson: Lesson = {
       }
     });
   },
-  async serve(context) {
-    const { flags } = context;
-    const httpPort =
-      flags['http-port'] !== undefined
-        ? parsePort(String(flags['http-port']), '--http-port')
-        : process.env.HTTP_PORT
-          ? parsePort(process.env.HTTP_PORT, 'HTTP_PORT')
-          : context.port === 0
-            ? 0
-            : DEFAULT_HTTP_PORT;
-    const grpcServing = await previousLesson.serve(context);
-    try {
-      const certs = await courseCertificates();
-      const grpcPort = grpcServing.address.split(':').at(-1);
-      const gateway = await startGateway({ target: `localhost:${grpcPort}`, ca: certs.ca, host: context.host, port: httpPort });
-      row('gateway', `listening on ${gateway.url}, TLS to the Greeter; the page at /, OpenAPI at /openapi.json`);
-      row('routes', routeList(gateway.routes));
-      return {
-        address: grpcServing.address,
-        async stop() {
-          // The gateway first: its calls in flight still reach a Greeter that is up.
-          await gateway.stop();
-          await grpcServing.stop();
-        },
-      };
-    } catch (err) {
-      await grpcServing.stop();
-      throw err;
-    }
-  },
+  serve: (context) => serveWithGateway(context, previousLesson.serve),
   // --target is the gRPC server, as in every lesson; the HTTP calls go to --gateway, or to a gateway in front of it.
   async client({ target, flags }) {
     let gateway: GatewayHandle | undefined;

@@ -1,10 +1,9 @@
 // Lesson 19's gateway as it runs in a container: the same Fastify app, plus
 // two paths for the kubelet's httpGet probes. An HTTP server needs no probe
 // port of its own: the kubelet speaks HTTP, and these paths tell nothing secret.
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHealth, createHealthClient } from '@course/07-reflection-health';
-import { buildGateway, type GatewayHandle, type GatewayOptions } from '@course/19-rest-gateway';
+import { type GatewayHandle, type GatewayOptions, startGateway } from '@course/19-rest-gateway';
 import * as grpc from '@grpc/grpc-js';
 
 /** Readiness: 200 only while the Greeter behind answers SERVING and the gateway is not draining. */
@@ -33,7 +32,6 @@ export async function startShippedGateway({
   checkMs = 800,
   ...options
 }: ShippedGatewayOptions): Promise<ShippedGatewayHandle> {
-  const gateway = buildGateway(options);
   const health = createHealthClient(options.target, grpc.credentials.createSsl(options.ca));
   let draining = false;
   const ready = async () => {
@@ -41,30 +39,30 @@ export async function startShippedGateway({
     const greeter = await checkHealth(health, '', checkMs).catch((err: grpc.ServiceError) => grpc.status[err.code] ?? String(err));
     return { ready: greeter === 'SERVING', greeter };
   };
-  gateway.app.get(READINESS_PATH, async (_request, reply) => {
-    const { ready: ok, greeter } = await ready();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', greeter });
-  });
-  gateway.app.get(LIVENESS_PATH, () => ({ status: 'alive' }));
-  const host = options.host ?? '127.0.0.1';
+  let gateway: GatewayHandle;
   try {
-    await gateway.app.listen({ host, port: options.port ?? 0 });
+    gateway = await startGateway({
+      ...options,
+      configure(app) {
+        app.get(READINESS_PATH, async (_request, reply) => {
+          const { ready: ok, greeter } = await ready();
+          return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', greeter });
+        });
+        app.get(LIVENESS_PATH, () => ({ status: 'alive' }));
+        options.configure?.(app);
+      },
+    });
   } catch (err) {
     health.close();
-    await gateway.close(0);
     throw err;
   }
-  const { port } = gateway.app.server.address() as AddressInfo;
   return {
-    port,
-    address: `${host}:${port}`,
-    url: `http://${host}:${port}`,
-    routes: gateway.routes,
+    ...gateway,
     ready,
     async stop() {
       draining = true;
       if (drainDelayMs > 0) await sleep(drainDelayMs);
-      await gateway.close(options.graceMs ?? 5_000);
+      await gateway.stop();
       health.close();
     },
   };

@@ -14,7 +14,7 @@ import { brokerFromEnv } from '@course/16-async-events';
 // Lesson 18's limit flags and serve, which lesson 19's lesson builds on without re-exporting.
 import { limitFlags, limitsFromFlags, serveWithLimits } from '@course/18-rate-limiting/lesson';
 // The previous step's lesson, imported here and nowhere else.
-import { DEFAULT_HTTP_PORT, lesson as previousLesson } from '@course/19-rest-gateway/lesson';
+import { DEFAULT_HTTP_PORT, lesson as previousLesson, serveWithGateway } from '@course/19-rest-gateway/lesson';
 import { type Command, ConfigError, type Flags, freePort, type Lesson, parsePort, row, type ServerMode, UsageError } from '@course/kit';
 import { DEFAULT_CERTS_DIR } from '@course/kit/certs';
 import { type BundleProcess, buildBundle, devDependenciesIn, residentMb, startBundle } from './bundle.js';
@@ -145,13 +145,6 @@ const gatewayMode: ServerMode = {
     return gateway;
   },
 };
-
-/** --http-port, else HTTP_PORT, else lesson 19's default (a free one when --port is 0). */
-function httpPort(flags: Flags, grpcPort: number): number {
-  if (flags['http-port'] !== undefined) return parsePort(String(flags['http-port']), '--http-port');
-  if (process.env.HTTP_PORT) return parsePort(process.env.HTTP_PORT, 'HTTP_PORT');
-  return grpcPort === 0 ? 0 : DEFAULT_HTTP_PORT;
-}
 
 /** `probe`: one kubelet-style check; exit 1 unless SERVING, as a failed probe counts. */
 const probeCommand: Command = {
@@ -308,36 +301,22 @@ export const lesson: Lesson = {
     }
   },
   // Lesson 19's serve (lesson 18's Greeter and Logger, the gateway in front), with the probes: a port for the Greeter's, paths for the gateway's.
-  async serve(context) {
-    const port = probePort(context.flags, DEFAULT_PROBE_PORT);
-    const http = httpPort(context.flags, context.port);
-    const grpcServing = await serveWithLimits(context, async (options) => {
-      const greeter = await startGreeterServer({ ...options, probe: { host: context.host, port } });
-      row('probe', `${greeter.probe.address}: plaintext health for the kubelet ('' for readiness, '${LIVENESS_SERVICE}' for liveness)`);
-      return greeter;
-    });
-    try {
-      const grpcPort = grpcServing.address.split(':').at(-1);
-      const gateway = await startShippedGateway({
-        target: `localhost:${grpcPort}`,
-        ca: (await courseCertificates()).ca,
-        host: context.host,
-        port: http,
-      });
-      row('gateway', `listening on ${gateway.url}, TLS to the Greeter; readiness ${READINESS_PATH}, liveness ${LIVENESS_PATH}`);
-      return {
-        address: grpcServing.address,
-        async stop() {
-          // The gateway first: its calls in flight still reach a Greeter that is up.
-          await gateway.stop();
-          await grpcServing.stop();
-        },
-      };
-    } catch (err) {
-      await grpcServing.stop();
-      throw err;
-    }
-  },
+  serve: (context) =>
+    serveWithGateway(
+      context,
+      (grpcContext) =>
+        serveWithLimits(grpcContext, async (options) => {
+          const greeter = await startGreeterServer({
+            ...options,
+            probe: { host: context.host, port: probePort(context.flags, DEFAULT_PROBE_PORT) },
+          });
+          row('probe', `${greeter.probe.address}: plaintext health for the kubelet ('' for readiness, '${LIVENESS_SERVICE}' for liveness)`);
+          return greeter;
+        }),
+      startShippedGateway,
+      (gateway) =>
+        row('gateway', `listening on ${gateway.url}, TLS to the Greeter; readiness ${READINESS_PATH}, liveness ${LIVENESS_PATH}`),
+    ),
   servers: { ...previousLesson.servers, greeter: greeterMode, logger: loggerMode, gateway: gatewayMode },
   commands: { ...previousLesson.commands, probe: probeCommand },
 };
