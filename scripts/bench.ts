@@ -163,27 +163,33 @@ async function h2load(target: Running, n: string, extra: string[] = []): Promise
  */
 async function throughput(
   servers: Server[],
-): Promise<{ rates: Map<Server, number[]>; ratios: Map<Server, number[]>; cpu: Map<Server, number[]> }> {
+): Promise<{ rates: Map<Server, number[]>; ratios: Map<Server, number[]>; cpu: Map<Server, number[]>; cpuRatios: Map<Server, number[]> }> {
   const running = await Promise.all(servers.map(start));
   const rates = new Map(servers.map((s) => [s, [] as number[]]));
   const ratios = new Map(servers.map((s) => [s, [] as number[]]));
   const cpu = new Map(servers.map((s) => [s, [] as number[]]));
+  // Bare's CPU per call over this server's, in the same round: a shared or throttled machine
+  // slows every server of a round alike, so this ratio moves much less than either figure.
+  const cpuRatios = new Map(servers.map((s) => [s, [] as number[]]));
   try {
     for (const r of running) await h2load(r, quick ? '500' : '4000'); // warm up: JIT, TLS sessions, pools
     for (let round = 0; round < rounds; round++) {
       let bare = 0;
+      let bareCpu = 0;
       for (const r of running) {
         const { rate, cpuPerCall } = await h2load(r, requests);
         bare ||= rate;
+        bareCpu ||= cpuPerCall;
         rates.get(r.server)?.push(rate);
         ratios.get(r.server)?.push(rate / bare);
         cpu.get(r.server)?.push(cpuPerCall);
+        cpuRatios.get(r.server)?.push(bareCpu / cpuPerCall);
       }
     }
   } finally {
     for (const r of running) r.stop();
   }
-  return { rates, ratios, cpu };
+  return { rates, ratios, cpu, cpuRatios };
 }
 
 function header(what: string): void {
@@ -200,13 +206,13 @@ async function chains(): Promise<void> {
     { label: 'lesson 09 chain (production configuration)', kind: '09', preload: true, env: PRODUCTION_09 },
     { label: 'lesson 09 chain, production, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
-  const { rates, ratios, cpu } = await throughput(servers);
-  const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
+  const { rates, ratios, cpu, cpuRatios } = await throughput(servers);
   for (const server of servers) {
     const rs = rates.get(server) ?? [];
     const c = median(cpu.get(server) ?? []);
+    const cr = cpuRatios.get(server) ?? [];
     console.log(
-      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  ${c.toFixed(0).padStart(4)} µs CPU/call (${pct(bareCpu / c)})  (rounds: ${rs.map(Math.round).join(', ')})`,
+      `  ${server.label.padEnd(52)} ${String(Math.round(median(rs))).padStart(7)} req/s  ${pct(median(ratios.get(server) ?? [])).padStart(5)} of bare  ${c.toFixed(0).padStart(4)} µs CPU/call (${pct(median(cr))})  (rounds: ${rs.map(Math.round).join(', ')}; CPU of bare: ${cr.map(pct).join(', ')})`,
     );
   }
 }
@@ -303,14 +309,14 @@ async function layers(): Promise<void> {
     { label: 'lesson 09 chain, production', kind: '09', preload: true, env: PRODUCTION_09 },
     { label: 'lesson 09, interceptor tracing', kind: '09i', env: PRODUCTION_09 },
   ];
-  const { rates, ratios, cpu } = await throughput(servers);
+  const { rates, ratios, cpu, cpuRatios } = await throughput(servers);
   const bareCpu = median(cpu.get(servers[0] as Server) ?? []);
   const rows: LayerRow[] = servers.map((s) => ({
     label: s.label,
     rate: median(rates.get(s) ?? []),
     share: median(ratios.get(s) ?? []),
     cpuPerCall: median(cpu.get(s) ?? []),
-    cpuShare: bareCpu / median(cpu.get(s) ?? []),
+    cpuShare: median(cpuRatios.get(s) ?? []),
   }));
   const cpuOfAll = (rows[servers.findIndex((s) => s.all)]?.cpuPerCall ?? 0) - bareCpu;
   console.log(
@@ -324,8 +330,8 @@ async function layers(): Promise<void> {
     );
   });
   console.log('  (req/s of bare: the median over rounds of the ratio to bare in the same round. CPU/call: the server');
-  console.log("  process's CPU time per call, all threads; its of-bare is bare's CPU/call over the row's: the throughput");
-  console.log('  a CPU-bound server keeps, barely moved by other load. Share of the loss: the extra CPU/call over');
+  console.log("  process's CPU time per call, all threads; its of-bare is the median over rounds of bare's CPU/call over");
+  console.log("  the row's in the same round: the throughput a CPU-bound server keeps. Share of the loss: the extra CPU/call over");
   console.log('  that of all of them. The chart draws the CPU-based shares.)');
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), rows }, null, 2)}\n`);
   if (values.svg) {
