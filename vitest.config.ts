@@ -16,7 +16,9 @@ export default defineConfig({
       ...steps.map((name) => ({
         test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
       })),
-      { test: { name: 'kit', root: 'kit', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
+      // maxConcurrency: the interop check starts every lesson's `serve` (with its Logger, proxies) and a Python
+      // client; two at a time keep a 2-core runner from starving the other test files.
+      { test: { name: 'kit', root: 'kit', include: ['test/**/*.test.ts'], testTimeout: 20_000, maxConcurrency: 2 } },
       { test: { name: 'tooling', root: 'scripts', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
     ],
   },
