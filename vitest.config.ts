@@ -1,5 +1,6 @@
 // One vitest project per step (named by its folder), plus the kit and the course tooling:
-// `pnpm test` runs them all, `pnpm test --project 01-unary` runs one.
+// `pnpm test` runs them all, `pnpm test --project 01-unary` runs one. The timeouts are hang guards, not
+// timing goals: on a slow 2-core runner a lesson's real servers start in seconds, not milliseconds.
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
@@ -14,12 +15,12 @@ export default defineConfig({
     globalSetup: ['kit/src/test-setup.ts'],
     projects: [
       ...steps.map((name) => ({
-        test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+        test: { name, root: `steps/${name}`, include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       })),
       // maxConcurrency: the interop check starts every lesson's `serve` (with its Logger, proxies) and a Python
       // client; two at a time keep a 2-core runner from starving the other test files.
-      { test: { name: 'kit', root: 'kit', include: ['test/**/*.test.ts'], testTimeout: 20_000, maxConcurrency: 2 } },
-      { test: { name: 'tooling', root: 'scripts', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'kit', root: 'kit', include: ['test/**/*.test.ts'], testTimeout: 60_000, maxConcurrency: 2 } },
+      { test: { name: 'tooling', root: 'scripts', include: ['test/**/*.test.ts'], testTimeout: 90_000 } },
     ],
   },
 });
