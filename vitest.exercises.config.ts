@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['steps/*/exercises/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Hang guards, as in vitest.config.ts: a check that starts a lesson's servers took over 20 s on a slow 2-core runner.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // A failed check's line shows what was expected and what came, whole (vitest cuts at 40 characters).
     chaiConfig: { truncateThreshold: 300 },
   },

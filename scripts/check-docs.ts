@@ -3,7 +3,8 @@
 // How to tag a fenced block (the info string after ```), for README authors:
 //   ```sh                 run by bash (`set -eo pipefail`) from the repo root; must exit 0 within 60 s
 //   ```sh exit=2          must exit with code 2 (a usage error, say)
-//   ```sh timeout=120     allow 120 s instead of 60 (for `background`: to be ready, default 30 s)
+//   ```sh timeout=120     allow 120 s instead of 60 (for `background`: to be ready, default 30 s; for a block
+//                         that runs a lesson's tests, `pnpm test …`: 600 s, vitest's per-test limits guard hangs)
 //   ```sh background      a server: started, awaited until it is ready, left running until the end of the
 //                         README, then stopped with Ctrl-C (SIGINT); must exit 0 within 15 s. Ready means the
 //                         step runner's own line for the mode it runs (`pnpm step NN serve`: "server  listening
@@ -34,6 +35,7 @@ export interface Block {
   kind: 'run' | 'background' | 'norun' | 'test';
   exit: number;
   timeout: number; // seconds
+  seconds?: number; // how long it took to run, once run
   reason: string; // for norun
   expected?: string[]; // the non-blank lines of the expected-output block, trimmed
 }
@@ -69,7 +71,7 @@ function toBlock(line: number, info: string, text: string, error: (message: stri
     return fallback;
   };
   const exit = number('exit', 0);
-  const timeout = number('timeout', kind === 'background' ? 30 : 60);
+  const timeout = number('timeout', kind === 'background' ? 30 : /^\s*pnpm test\b/.test(text) ? 600 : 60);
   if (attributes.has('exit') && kind !== 'run') error(`exit= applies to a plain sh block, not a ${kind} block`);
   const norun = attributes.get('norun');
   const reason = typeof norun === 'string' ? norun.trim() : '';
@@ -249,7 +251,9 @@ function verdict(block: Block, run: Run, code: number | null, signal: string | n
 
 async function runBlock(block: Block): Promise<string | undefined> {
   const run = start(block.text);
+  const started = performance.now();
   const result = await within(run.done, block.timeout);
+  block.seconds = (performance.now() - started) / 1000;
   if (result !== 'timeout') return verdict(block, run, result.code, result.signal);
   if (run.child.pid) killGroup(run.child.pid, 'SIGKILL');
   await run.done;
@@ -298,10 +302,12 @@ async function stopServer(block: Block, run: Run): Promise<string | undefined> {
 
 const count = { passed: 0, failed: 0 };
 
-function report(where: string, what: string, failure?: string) {
+function report(where: string, what: string, failure?: string, seconds?: number) {
   if (failure === undefined) count.passed++;
   else count.failed++;
-  process.stdout.write(`  ${failure === undefined ? 'ok  ' : 'FAIL'}  ${where}  ${what}\n`);
+  // A block's time when it is long enough to matter: what to look at when a slow machine nears a timeout.
+  const took = seconds !== undefined && seconds >= 5 ? `  (${Math.round(seconds)} s)` : '';
+  process.stdout.write(`  ${failure === undefined ? 'ok  ' : 'FAIL'}  ${where}  ${what}${took}\n`);
   if (failure !== undefined) process.stdout.write(`${failure.replace(/^/gm, '        ')}\n`);
 }
 
@@ -329,7 +335,7 @@ async function checkFile(file: string) {
       const where = `${name}:${block.line}`;
       if (block.kind === 'norun') process.stdout.write(`  skip  ${where}  ${block.reason}\n`);
       else if (block.kind === 'test') process.stdout.write(`  skip  ${where}  the test command (.ci/run runs it as a stage)\n`);
-      else if (block.kind === 'run') report(where, firstLine(block), await runBlock(block));
+      else if (block.kind === 'run') report(where, firstLine(block), await runBlock(block), block.seconds);
       else {
         const run = await startServer(block);
         if (typeof run === 'string') report(where, firstLine(block), run);

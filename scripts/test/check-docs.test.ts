@@ -53,6 +53,9 @@ describe('parseBlocks', () => {
       `${fence}sh test`,
       'pnpm test',
       fence,
+      `${fence}sh`,
+      'pnpm test --project 01-unary',
+      fence,
     ].join('\n');
     const { blocks, errors } = parseBlocks(md);
     expect(errors).toEqual([]);
@@ -60,7 +63,8 @@ describe('parseBlocks', () => {
       ['run', 2, 5, ''],
       ['background', 0, 30, ''],
       ['norun', 0, 60, 'not here'],
-      ['test', 0, 60, ''],
+      ['test', 0, 600, ''],
+      ['run', 0, 600, ''], // a lesson's tests: vitest's own per-test limits are the hang guard
     ]);
   });
 
