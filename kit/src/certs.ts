@@ -3,7 +3,7 @@
 // on Node's WebCrypto, so `pnpm certs` works the same on Linux, macOS and Windows.
 
 import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first.
@@ -157,13 +157,25 @@ function readPem(path: string, kind: Pem, fix: string): Buffer {
   throw new CertificateError(`${shownPath(path)} ${file.problem}: ${fix}`);
 }
 
-export function loadCertificates(dir: string = DEFAULT_CERTS_DIR): Certificates {
+export interface LoadOptions {
+  /** What the error says to do about a missing or unusable file (default: run `pnpm certs`). */
+  fix?: string;
+  /**
+   * A folder without client.crt is fine (a server without mTLS, fed by a Kubernetes TLS Secret): the server
+   * pair stands in for `client`, which nothing then reads, rather than an empty key grpc-js would reject late.
+   */
+  clientOptional?: boolean;
+}
+
+export function loadCertificates(
+  dir: string = DEFAULT_CERTS_DIR,
+  { fix = MAKE_CERTS, clientOptional = false }: LoadOptions = {},
+): Certificates {
   const paths = certPaths(dir);
-  const read = (p: { cert: string; key: string }) => ({
-    cert: readPem(p.cert, 'certificate', MAKE_CERTS),
-    key: readPem(p.key, 'key', MAKE_CERTS),
-  });
-  return { ca: readPem(paths.ca.cert, 'certificate', MAKE_CERTS), server: read(paths.server), client: read(paths.client) };
+  const read = (p: { cert: string; key: string }) => ({ cert: readPem(p.cert, 'certificate', fix), key: readPem(p.key, 'key', fix) });
+  const ca = readPem(paths.ca.cert, 'certificate', fix);
+  const server = read(paths.server);
+  return { ca, server, client: clientOptional && !existsSync(paths.client.cert) ? server : read(paths.client) };
 }
 
 /** What a client reads: the CA it trusts and, for mTLS, its own certificate. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CertificateError, certPaths, ensureCertificates, loadClientCertificates, problemWith } from '../src/certs.js';
+import { CertificateError, certPaths, ensureCertificates, loadCertificates, loadClientCertificates, problemWith } from '../src/certs.js';
 import { startNode } from '../src/process.js';
 
 const MAKE_CERTS_SCRIPT = fileURLToPath(new URL('../src/make-certs.ts', import.meta.url));
@@ -97,6 +97,25 @@ describe('a client', () => {
       expect(readdirSync(empty)).toEqual([]);
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a server fed by a mounted Secret (lesson 20)', () => {
+  it('reads ca, server and, only when there, client; says the fix it is given', () => {
+    const mounted = mkdtempSync(join(tmpdir(), 'course-certs-'));
+    try {
+      const fix = 'mount the TLS Secret at CERTS_DIR';
+      expect(() => loadCertificates(mounted, { fix, clientOptional: true })).toThrow(`${join(mounted, 'ca.crt')} is missing: ${fix}`);
+      for (const name of ['ca.crt', 'server.crt', 'server.key']) writeFileSync(join(mounted, name), readFileSync(join(dir, name)));
+      const certs = loadCertificates(mounted, { fix, clientOptional: true });
+      expect(certs.server.key).toEqual(readFileSync(certPaths(dir).server.key));
+      expect(certs.client).toBe(certs.server); // no mTLS: nothing reads it
+      expect(() => loadCertificates(mounted)).toThrow(`${join(mounted, 'client.crt')} is missing: run \`pnpm certs\``);
+      writeFileSync(join(mounted, 'client.crt'), readFileSync(join(dir, 'client.crt')));
+      expect(() => loadCertificates(mounted, { fix, clientOptional: true })).toThrow(`${join(mounted, 'client.key')} is missing: ${fix}`);
+    } finally {
+      rmSync(mounted, { recursive: true, force: true });
     }
   });
 });

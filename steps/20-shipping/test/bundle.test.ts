@@ -72,7 +72,7 @@ describe('the bundle', () => {
     const empty = mkdtempSync(join(work, 'no-certs-'));
     const p = start('logger', ['--port', '0', '--probe-port', '0'], { CERTS_DIR: empty });
     expect(await p.exited).toBe(2);
-    expect(p.output().trim()).toBe(`error: ${join(empty, 'server.crt')} is missing: mount the TLS Secret at CERTS_DIR (${empty})`);
+    expect(p.output().trim()).toBe(`error: ${join(empty, 'ca.crt')} is missing: mount the TLS Secret at CERTS_DIR (${empty})`);
     expect(existsSync(join(empty, 'ca.key'))).toBe(false);
   });
 });
